@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Health;
+using Serverless.Core.Hosting;
+using Serverless.Core.Redis;
+using Serverless.Core.Storage;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The one composition root shared by the Functions app, the tests and the benchmarks.</summary>
+public static class ServerlessServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers every Serverless building block with options bound from <paramref name="configuration"/> and
+    /// validated when the host starts (a missing setting is a start-up error that names it).
+    /// </summary>
+    public static IServiceCollection AddServerless(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<RedisOptions>()
+            .Bind(configuration.GetSection(RedisOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<StorageOptions>()
+            .Configure(o => BindStorage(o, configuration))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
+        services.TryAddSingleton<RedisKeys>();
+        services.TryAddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+
+        var probeTimeout = TimeSpan.FromSeconds(5);
+        services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>("redis", timeout: probeTimeout)
+            .Add(StorageCheck("storage-blobs", StorageService.Blobs, probeTimeout))
+            .Add(StorageCheck("storage-queues", StorageService.Queues, probeTimeout))
+            .Add(StorageCheck("storage-tables", StorageService.Tables, probeTimeout));
+
+        return services;
+    }
+
+    private static Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration StorageCheck(string name, StorageService service, TimeSpan timeout) =>
+        new(name, sp => new StorageHealthCheck(sp.GetRequiredService<StorageClients>(), service), failureStatus: null, tags: null, timeout);
+
+    // AzureWebJobsStorage is either a plain connection string or a section (accountName, clientId) for managed identity.
+    private static void BindStorage(StorageOptions options, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(StorageOptions.Section);
+        options.ConnectionString = section.Value ?? section["ConnectionString"];
+        options.AccountName = section["accountName"];
+        options.ClientId = section["clientId"];
+    }
+
+    private static ConnectionMultiplexer ConnectRedis(RedisOptions options)
+    {
+        var config = ConfigurationOptions.Parse(options.ConnectionString);
+        // Keep retrying in the background instead of failing the whole app when Redis blips at start-up.
+        config.AbortOnConnectFail = false;
+        return ConnectionMultiplexer.Connect(config);
+    }
+}
