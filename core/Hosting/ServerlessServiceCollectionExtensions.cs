@@ -43,6 +43,7 @@ public static class ServerlessServiceCollectionExtensions
             .Add(StorageCheck("storage-queues", StorageService.Queues, probeTimeout))
             .Add(StorageCheck("storage-tables", StorageService.Tables, probeTimeout));
 
+        services.AddServerlessSessions(configuration);
         return services;
     }
 

@@ -52,5 +52,7 @@ public static class ActionResults
     public sealed record Response(int Status, string? ContentType, string Body, IHeaderDictionary Headers)
     {
         public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+
+        public bool IsProblem => ContentType?.StartsWith("application/problem+json", StringComparison.Ordinal) == true;
     }
 }

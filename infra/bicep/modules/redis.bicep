@@ -12,6 +12,8 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   }
   properties: {
     minimumTlsVersion: '1.2'
+    // The Flex app runs without VNet integration here, so it reaches Redis over its public (TLS) endpoint.
+    publicNetworkAccess: 'Enabled'
   }
 }
 
@@ -24,7 +26,6 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
     port: 10000
     // EnterpriseCluster hides sharding behind one endpoint, so a plain StackExchange.Redis connection string works.
     clusteringPolicy: 'EnterpriseCluster'
-    evictionPolicy: 'NoEviction'
     // The app authenticates with the access key (see Redis__ConnectionString).
     accessKeysAuthentication: 'Enabled'
   }

@@ -1,4 +1,4 @@
-// Service Bus for order messages; Standard is the cheapest tier that has queues with sessions/dedup.
+// Service Bus for order messages. Standard rather than Basic: Basic lacks topics, sessions and duplicate detection.
 param name string
 param location string
 param tags object

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Redis;
+using StackExchange.Redis;
+
+namespace Serverless.Core.Sessions;
+
+/// <summary>
+/// Sessions in Redis: one hash per session so concurrent writers of different attributes never overwrite each other
+/// (a JSON-blob session loses one of two concurrent updates), every operation one atomic Lua round trip.
+/// </summary>
+public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<SessionOptions> options, SessionRules rules, TimeProvider time)
+{
+    private const string AttributePrefix = "a:";
+    private readonly IDatabase _db = redis.GetDatabase();
+    private readonly string _sessionPrefix = keys.Prefix + "sess:";
+    private readonly string _principalPrefix = keys.Prefix + "sessp:";
+
+    /// <summary>Creates a session, optionally bound to a principal, with initial attributes.</summary>
+    public async Task<SessionResult> CreateAsync(string? principal, IReadOnlyDictionary<string, JsonElement>? attributes = null)
+    {
+        attributes ??= new Dictionary<string, JsonElement>();
+        EnsureValid(rules.Check(attributes) ?? SessionRules.CheckPrincipal(principal));
+        var limits = options.Value;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var id = SessionId.New();
+        var args = CommonArgs(id, now);
+        args.Add(principal ?? "");
+        args.Add(now + (long)limits.AbsoluteLifetime.TotalMilliseconds);
+        args.Add(limits.MaxSessionsPerPrincipal);
+        args.Add(limits.PrincipalLimitPolicy == PrincipalLimitPolicy.Reject ? "reject" : "evict");
+        foreach (var (name, value) in attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null))
+        {
+            args.Add(AttributePrefix + name);
+            args.Add(value.GetRawText());
+        }
+
+        RedisKey session = _sessionPrefix + SessionId.Handle(id);
+        RedisKey index = principal is null ? session : _principalPrefix + principal;
+        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(SessionScripts.Create, [session, index], [.. args]))!;
+        return Status(reply) switch
+        {
+            "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null))),
+            "limit" => new(SessionStatus.PrincipalLimitReached),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>The whole session; slides its expiry.</summary>
+    public async Task<SessionResult> GetAsync(string id)
+    {
+        if (!SessionId.IsWellFormed(id))
+        {
+            return SessionResult.NotFound;
+        }
+
+        var reply = await RunAsync(SessionScripts.GetAll, id);
+        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!)) : SessionResult.NotFound;
+    }
+
+    /// <summary>The session's metadata and one attribute (absent from the result if not set); slides its expiry.</summary>
+    public async Task<SessionResult> GetAttributeAsync(string id, string name)
+    {
+        if (!SessionId.IsWellFormed(id) || !SessionRules.IsValidName(name))
+        {
+            return SessionResult.NotFound;
+        }
+
+        var reply = await RunAsync(SessionScripts.GetOne, id, AttributePrefix + name);
+        if (Status(reply) != "ok")
+        {
+            return SessionResult.NotFound;
+        }
+
+        var value = (string?)reply[2];
+        var attributes = value is null ? [] : new[] { KeyValuePair.Create(name, Parse(value)) };
+        return new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes));
+    }
+
+    /// <summary>
+    /// Sets and removes attributes in one atomic step (a JSON null removes). With <paramref name="expectedVersion"/> it is a
+    /// compare-and-set: applied only if the session is still at that version. The result carries metadata only.
+    /// </summary>
+    public async Task<SessionResult> UpdateAsync(string id, IReadOnlyDictionary<string, JsonElement> changes, long? expectedVersion = null)
+    {
+        EnsureValid(rules.Check(changes));
+        if (!SessionId.IsWellFormed(id))
+        {
+            return SessionResult.NotFound;
+        }
+
+        var sets = changes.Where(c => c.Value.ValueKind != JsonValueKind.Null).ToList();
+        var extra = new List<RedisValue>(3 + (2 * changes.Count))
+        {
+            expectedVersion?.ToString(CultureInfo.InvariantCulture) ?? "",
+            options.Value.MaxAttributes,
+            sets.Count,
+        };
+        foreach (var (name, value) in sets)
+        {
+            extra.Add(AttributePrefix + name);
+            extra.Add(value.GetRawText());
+        }
+
+        extra.AddRange(changes.Where(c => c.Value.ValueKind == JsonValueKind.Null).Select(c => (RedisValue)(AttributePrefix + c.Key)));
+        var reply = await RunAsync(SessionScripts.Update, id, [.. extra]);
+        return Status(reply) switch
+        {
+            "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])),
+            "missing" => SessionResult.NotFound,
+            "version" => new(SessionStatus.VersionMismatch),
+            "toomany" => new(SessionStatus.TooManyAttributes),
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Removes one attribute.</summary>
+    public Task<SessionResult> RemoveAttributeAsync(string id, string name, long? expectedVersion = null) =>
+        UpdateAsync(id, new Dictionary<string, JsonElement> { [name] = JsonNull }, expectedVersion);
+
+    /// <summary>Slides the expiry without reading attributes.</summary>
+    public async Task<SessionResult> TouchAsync(string id)
+    {
+        if (!SessionId.IsWellFormed(id))
+        {
+            return SessionResult.NotFound;
+        }
+
+        var reply = await RunAsync(SessionScripts.Touch, id);
+        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])) : SessionResult.NotFound;
+    }
+
+    /// <summary>Moves the session to a new id (fixation defence): data and deadline kept, the old id dead at once.</summary>
+    public async Task<SessionResult> RotateAsync(string id)
+    {
+        if (!SessionId.IsWellFormed(id))
+        {
+            return SessionResult.NotFound;
+        }
+
+        var newId = SessionId.New();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var args = CommonArgs(id, now);
+        args.Add(SessionId.Handle(newId));
+        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(
+            SessionScripts.Rotate, [_sessionPrefix + SessionId.Handle(id), _sessionPrefix + SessionId.Handle(newId)], [.. args]))!;
+        return Status(reply) switch
+        {
+            "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!)),
+            "missing" => SessionResult.NotFound,
+            var other => throw Unexpected(other),
+        };
+    }
+
+    /// <summary>Ends a session. False when there was none.</summary>
+    public async Task<bool> DeleteAsync(string id)
+    {
+        if (!SessionId.IsWellFormed(id))
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var reply = await _db.ScriptEvaluateAsync(SessionScripts.Delete, [_sessionPrefix + SessionId.Handle(id)], [.. CommonArgs(id, now)]);
+        return (int)reply == 1;
+    }
+
+    /// <summary>Ends every session of a principal; returns how many were live.</summary>
+    public async Task<int> RevokeAllAsync(string principal)
+    {
+        EnsureValid(SessionRules.CheckPrincipal(principal));
+        var reply = await _db.ScriptEvaluateAsync(SessionScripts.RevokeAll, [_principalPrefix + principal], [_sessionPrefix]);
+        return (int)reply;
+    }
+
+    private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
+
+    private async Task<RedisResult[]> RunAsync(string script, string id, params RedisValue[] extra)
+    {
+        var args = CommonArgs(id, time.GetUtcNow().ToUnixTimeMilliseconds());
+        args.AddRange(extra);
+        return (RedisResult[])(await _db.ScriptEvaluateAsync(script, [_sessionPrefix + SessionId.Handle(id)], [.. args]))!;
+    }
+
+    private List<RedisValue> CommonArgs(string id, long now) =>
+        [_sessionPrefix, _principalPrefix, now, (long)options.Value.IdleTimeout.TotalMilliseconds, SessionId.Handle(id)];
+
+    private Session FromHash(string id, RedisResult[] hash)
+    {
+        var fields = new Dictionary<string, string>(hash.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i < hash.Length; i += 2)
+        {
+            fields[(string)hash[i]!] = (string)hash[i + 1]!;
+        }
+
+        var metadata = new[] { "m:created", "m:last", "m:principal", "m:version", "m:deadline" }
+            .Select(f => RedisResult.Create((RedisValue)fields[f])).ToArray();
+        var attributes = fields.Where(f => f.Key.StartsWith(AttributePrefix, StringComparison.Ordinal))
+            .Select(f => KeyValuePair.Create(f.Key[AttributePrefix.Length..], Parse(f.Value)));
+        return FromMetadata(id, metadata, attributes);
+    }
+
+    private Session FromMetadata(string id, RedisResult[] metadata, IEnumerable<KeyValuePair<string, JsonElement>> attributes)
+    {
+        var last = (long)metadata[1];
+        var deadline = (long)metadata[4];
+        var principal = (string?)metadata[2];
+        return new Session(
+            id,
+            string.IsNullOrEmpty(principal) ? null : principal,
+            DateTimeOffset.FromUnixTimeMilliseconds((long)metadata[0]),
+            DateTimeOffset.FromUnixTimeMilliseconds(last),
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(last + (long)options.Value.IdleTimeout.TotalMilliseconds, deadline)),
+            DateTimeOffset.FromUnixTimeMilliseconds(deadline),
+            (long)metadata[3],
+            new Dictionary<string, JsonElement>(attributes, StringComparer.Ordinal));
+    }
+
+    private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private static string Status(RedisResult[] reply) => (string)reply[0]!;
+
+    private static void EnsureValid(SessionProblem? problem)
+    {
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem.Detail);
+        }
+    }
+
+    private static InvalidOperationException Unexpected(string status) => new($"Unexpected session script reply '{status}'.");
+}

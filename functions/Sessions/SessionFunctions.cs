@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Sessions;
+
+namespace Serverless.Functions.Sessions;
+
+/// <summary>Session CRUD. Holding a session id is what authorizes using it, so these are anonymous (except create).</summary>
+public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules, IOptions<SessionOptions> options)
+{
+    private int MaxBody => options.Value.MaxAttributes * (options.Value.MaxValueBytes + 256);
+
+    // Function key: binding a session to a principal is what a trusted login backend does.
+    [Function("CreateSession")]
+    public async Task<IActionResult> Create(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sessions")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await SessionHttp.ReadObjectAsync(request, MaxBody, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var principal = body!.Value.TryGetProperty("principal", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+        var attributes = body.Value.TryGetProperty("attributes", out var a) && a.ValueKind == JsonValueKind.Object ? SessionHttp.Properties(a) : [];
+        if ((body.Value.TryGetProperty("principal", out p) && p.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            || (body.Value.TryGetProperty("attributes", out a) && a.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null)))
+        {
+            return Http.Problem.BadRequest("Expected {\"principal\": string?, \"attributes\": object?}.");
+        }
+
+        if ((rules.Check(attributes) ?? SessionRules.CheckPrincipal(principal)) is { } refused)
+        {
+            return SessionHttp.Refused(refused);
+        }
+
+        var result = await store.CreateAsync(principal, attributes);
+        if (result.Session is not { } session)
+        {
+            return SessionHttp.Failure(result.Status);
+        }
+
+        SessionHttp.SetCookie(request, session, options.Value);
+        request.HttpContext.Response.Headers.Location = "/api/sessions/current";
+        return SessionHttp.Ok(request, session, includeId: true, StatusCodes.Status201Created);
+    }
+
+    [Function("GetSession")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sessions/{id}")] HttpRequest request, string id)
+    {
+        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
+        if (SessionHttp.MalformedId(sessionId) is { } malformed)
+        {
+            return malformed;
+        }
+
+        string? attribute = request.Query["attribute"];
+        var result = attribute is null ? await store.GetAsync(sessionId!) : await store.GetAttributeAsync(sessionId!, attribute);
+        return result.Session is { } session ? SessionHttp.Ok(request, session, includeId: false) : SessionHttp.Failure(result.Status);
+    }
+
+    [Function("UpdateSession")]
+    public async Task<IActionResult> Update(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "sessions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
+        if (SessionHttp.MalformedId(sessionId) is { } malformed)
+        {
+            return malformed;
+        }
+
+        if (!SessionHttp.TryExpectedVersion(request, out var expected))
+        {
+            return Http.Problem.BadRequest("If-Match must be a session version such as \"3\" (or *).");
+        }
+
+        var (body, problem) = await SessionHttp.ReadObjectAsync(request, MaxBody, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var changes = SessionHttp.Properties(body!.Value);
+        if (rules.Check(changes) is { } refused)
+        {
+            return SessionHttp.Refused(refused);
+        }
+
+        var result = await store.UpdateAsync(sessionId!, changes, expected);
+        return result.Session is { } session ? SessionHttp.Ok(request, session, includeId: false) : SessionHttp.Failure(result.Status);
+    }
+
+    [Function("DeleteSession")]
+    public async Task<IActionResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "sessions/{id}")] HttpRequest request, string id)
+    {
+        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
+        return SessionHttp.MalformedId(sessionId)
+            ?? (await store.DeleteAsync(sessionId!) ? new NoContentResult() : SessionHttp.Failure(SessionStatus.NotFound));
+    }
+}

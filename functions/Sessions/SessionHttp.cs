@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Serverless.Core.Sessions;
+using Serverless.Functions.Http;
+
+namespace Serverless.Functions.Sessions;
+
+/// <summary>HTTP mapping for sessions: where the id comes from, bodies, cookies and status codes.</summary>
+internal static class SessionHttp
+{
+    public const string CurrentAlias = "current";
+
+    /// <summary>The id from the route, or for <c>current</c> from the cookie or <c>Authorization: Session &lt;id&gt;</c>.</summary>
+    public static string? IdFrom(HttpRequest request, string routeId, SessionOptions options)
+    {
+        if (!string.Equals(routeId, CurrentAlias, StringComparison.OrdinalIgnoreCase))
+        {
+            return routeId;
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Session ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Session ".Length..].Trim();
+        }
+
+        return request.Cookies.TryGetValue(options.CookieName, out var cookie) ? cookie : null;
+    }
+
+    public static IActionResult? MalformedId(string? id) =>
+        SessionId.IsWellFormed(id) ? null : Problem.BadRequest("The session id is missing or malformed: expected 43 base64url characters.");
+
+    /// <summary>Reads a JSON object body; null body is an empty object. Returns a problem instead when it is not one.</summary>
+    public static async Task<(JsonElement? Body, IActionResult? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, Http.Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes."));
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length > maxBytes)
+        {
+            return (null, Http.Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes."));
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (JsonDocument.Parse("{}").RootElement, null);
+        }
+
+        try
+        {
+            var body = JsonDocument.Parse(buffer.ToArray()).RootElement;
+            return body.ValueKind == JsonValueKind.Object ? (body, null) : (null, Http.Problem.BadRequest("The body must be a JSON object."));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Http.Problem.BadRequest($"The body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    public static Dictionary<string, JsonElement> Properties(JsonElement obj) =>
+        obj.EnumerateObject().GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+
+    /// <summary>Parses <c>If-Match</c>: null when absent or <c>*</c>; false when malformed.</summary>
+    public static bool TryExpectedVersion(HttpRequest request, out long? version)
+    {
+        version = null;
+        var header = request.Headers.IfMatch.ToString().Trim();
+        if (header.Length == 0 || header == "*")
+        {
+            return true;
+        }
+
+        var raw = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
+        if (long.TryParse(raw.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        {
+            version = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    public static void SetCookie(HttpRequest request, Session session, SessionOptions options)
+    {
+        request.HttpContext.Response.Cookies.Append(options.CookieName, session.Id, new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = true,
+            SameSite = SameSiteMode.Lax,
+            Path = "/",
+            Expires = session.AbsoluteExpiresAt,
+        });
+    }
+
+    public static IActionResult Ok(HttpRequest request, Session session, bool includeId, int status = StatusCodes.Status200OK)
+    {
+        request.HttpContext.Response.Headers.ETag = $"\"{session.Version}\"";
+        var view = new SessionView(includeId ? session.Id : null, session.Principal, session.CreatedAt, session.LastAccessAt,
+            session.ExpiresAt, session.AbsoluteExpiresAt, session.Version, session.Attributes);
+        return new JsonResult(view) { StatusCode = status };
+    }
+
+    public static IActionResult Failure(SessionStatus status) => status switch
+    {
+        SessionStatus.NotFound => Problem.NotFound("No such session, or it has expired."),
+        SessionStatus.VersionMismatch => Problem.Of(StatusCodes.Status412PreconditionFailed, "Precondition failed", "The session changed since the version in If-Match."),
+        SessionStatus.TooManyAttributes => Problem.Of(StatusCodes.Status413PayloadTooLarge, "Too many attributes", "The change would exceed the attribute limit."),
+        SessionStatus.PrincipalLimitReached => Problem.Conflict("The principal already holds the maximum number of sessions."),
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    public static IActionResult Refused(SessionProblem problem) => problem.Kind switch
+    {
+        SessionProblemKind.Invalid => Problem.BadRequest(problem.Detail),
+        _ => Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", problem.Detail),
+    };
+
+    private sealed record SessionView(
+        string? Id,
+        string? Principal,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset LastAccessAt,
+        DateTimeOffset ExpiresAt,
+        DateTimeOffset AbsoluteExpiresAt,
+        long Version,
+        IReadOnlyDictionary<string, JsonElement> Attributes);
+}
