@@ -55,8 +55,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        var reply = await RunAsync(SessionScripts.GetAll, id);
-        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!)) : SessionResult.NotFound;
+        var reply = await RunAsync(SessionScripts.GetAll, id, RefreshWindowMs);
+        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!, (long)reply[2])) : SessionResult.NotFound;
     }
 
     /// <summary>The session's metadata and one attribute (absent from the result if not set); slides its expiry.</summary>
@@ -147,7 +147,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             SessionScripts.Rotate, [_sessionPrefix + SessionId.Handle(id), _sessionPrefix + SessionId.Handle(newId)], [.. args]))!;
         return Status(reply) switch
         {
-            "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!)),
+            "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!, null)),
             "missing" => SessionResult.NotFound,
             var other => throw Unexpected(other),
         };
@@ -186,20 +186,42 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
     private List<RedisValue> CommonArgs(string id, long now) =>
         [_sessionPrefix, _principalPrefix, now, (long)options.Value.IdleTimeout.TotalMilliseconds, SessionId.Handle(id)];
 
-    private Session FromHash(string id, RedisResult[] hash)
+    // Reads within this window of the last slide do not slide again: hot reads stay one Redis command.
+    private long RefreshWindowMs => Math.Min(1000, (long)options.Value.IdleTimeout.TotalMilliseconds / 20);
+
+    private Session FromHash(string id, RedisResult[] hash, long? lastAccess)
     {
-        var fields = new Dictionary<string, string>(hash.Length / 2, StringComparer.Ordinal);
+        var metadata = new RedisValue[5];
+        var json = new System.Text.StringBuilder("{");
         for (var i = 0; i < hash.Length; i += 2)
         {
-            fields[(string)hash[i]!] = (string)hash[i + 1]!;
+            var field = (string)hash[i]!;
+            var value = (RedisValue)hash[i + 1];
+            if (field.StartsWith(AttributePrefix, StringComparison.Ordinal))
+            {
+                // Names are validated to JSON-safe characters, so one document holds every attribute: one parse per read.
+                json.Append(json.Length > 1 ? ",\"" : "\"").Append(field, AttributePrefix.Length, field.Length - AttributePrefix.Length).Append("\":").Append((string?)value);
+                continue;
+            }
+
+            var slot = Array.IndexOf(MetadataFields, field);
+            if (slot >= 0)
+            {
+                metadata[slot] = value;
+            }
         }
 
-        var metadata = new[] { "m:created", "m:last", "m:principal", "m:version", "m:deadline" }
-            .Select(f => RedisResult.Create((RedisValue)fields[f])).ToArray();
-        var attributes = fields.Where(f => f.Key.StartsWith(AttributePrefix, StringComparison.Ordinal))
-            .Select(f => KeyValuePair.Create(f.Key[AttributePrefix.Length..], Parse(f.Value)));
-        return FromMetadata(id, metadata, attributes);
+        if (lastAccess is { } last)
+        {
+            metadata[1] = last;
+        }
+
+        var document = JsonDocument.Parse(json.Append('}').ToString()).RootElement.Clone();
+        var attributes = document.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value));
+        return FromMetadata(id, [.. metadata.Select(v => RedisResult.Create(v))], attributes);
     }
+
+    private static readonly string[] MetadataFields = ["m:created", "m:last", "m:principal", "m:version", "m:deadline"];
 
     private Session FromMetadata(string id, RedisResult[] metadata, IEnumerable<KeyValuePair<string, JsonElement>> attributes)
     {

@@ -15,7 +15,7 @@ public sealed class SessionOptions : IValidatableObject
     public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>Most attributes one session may hold.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 1_000)]
     public int MaxAttributes { get; set; } = 64;
 
     /// <summary>Largest attribute value, in UTF-8 bytes of its JSON text.</summary>

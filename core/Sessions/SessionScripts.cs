@@ -70,11 +70,25 @@ internal static class SessionScripts
         return {'ok', meta(KEYS[1])}
         """;
 
+    // One HGETALL answers the read and carries the metadata; the slide is skipped while the last one is fresh
+    // (within ARGV 6 ms), which keeps hot reads to a single command without moving the expiry noticeably.
     public const string GetAll = Prelude + """
-        local deadline = live(KEYS[1])
+        local hash = redis.call('HGETALL', KEYS[1])
+        local deadline, principal, last
+        for i = 1, #hash, 2 do
+          local f = hash[i]
+          if f == 'm:deadline' then deadline = tonumber(hash[i + 1])
+          elseif f == 'm:principal' then principal = hash[i + 1]
+          elseif f == 'm:last' then last = tonumber(hash[i + 1]) end
+        end
         if not deadline then return {'missing'} end
-        slide(KEYS[1], deadline)
-        return {'ok', redis.call('HGETALL', KEYS[1])}
+        if now >= deadline then
+          redis.call('DEL', KEYS[1])
+          if principal ~= '' then redis.call('ZREM', ARGV[2] .. principal, ARGV[5]) end
+          return {'missing'}
+        end
+        if now - last >= tonumber(ARGV[6]) then slide(KEYS[1], deadline) else now = last end
+        return {'ok', hash, now}
         """;
 
     // ARGV 6: the attribute field.
@@ -86,26 +100,38 @@ internal static class SessionScripts
         """;
 
     // ARGV 6 expected version ('' = any), 7 max attributes, 8 number of pairs n, then n field/value pairs, then fields to delete.
+    // The attribute count is only worked out field by field when HLEN says the limit could be crossed.
     public const string Update = Prelude + """
-        local deadline = live(KEYS[1])
+        local m = redis.call('HMGET', KEYS[1], 'm:deadline', 'm:principal', 'm:version', 'm:created')
+        local deadline = tonumber(m[1])
         if not deadline then return {'missing'} end
-        local version = tonumber(redis.call('HGET', KEYS[1], 'm:version'))
+        if now >= deadline then
+          redis.call('DEL', KEYS[1])
+          if m[2] ~= '' then redis.call('ZREM', ARGV[2] .. m[2], ARGV[5]) end
+          return {'missing'}
+        end
+        local version = tonumber(m[3])
         if ARGV[6] ~= '' and tonumber(ARGV[6]) ~= version then return {'version', version} end
         local n = tonumber(ARGV[8])
         local removals = 9 + 2 * n
+        local max = tonumber(ARGV[7])
         local count = redis.call('HLEN', KEYS[1]) - 5
-        for i = 9, removals - 1, 2 do
-          if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then count = count + 1 end
+        if count + n > max then
+          for i = 9, removals - 1, 2 do
+            if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then count = count + 1 end
+          end
+          for i = removals, #ARGV do
+            if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then count = count - 1 end
+          end
+          if count > max then return {'toomany'} end
         end
-        for i = removals, #ARGV do
-          if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then count = count - 1 end
-        end
-        if count > tonumber(ARGV[7]) then return {'toomany'} end
-        for i = 9, removals - 1, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-        for i = removals, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
-        redis.call('HINCRBY', KEYS[1], 'm:version', 1)
-        slide(KEYS[1], deadline)
-        return {'ok', meta(KEYS[1])}
+        version = version + 1
+        local write = {'m:version', version, 'm:last', now}
+        for i = 9, removals - 1 do write[#write + 1] = ARGV[i] end
+        redis.call('HSET', KEYS[1], unpack(write))
+        if removals <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removals)) end
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.min(idle, deadline - now)))
+        return {'ok', {m[4], now, m[2], version, deadline}}
         """;
 
     public const string Touch = Prelude + """

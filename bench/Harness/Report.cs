@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+
+namespace Serverless.Bench.Harness;
+
+/// <summary>Prints a markdown table of results and their ratio to the baseline measured in the same run, and saves it.</summary>
+public sealed class Report(string title)
+{
+    private readonly StringBuilder _text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"## {title}").AppendLine();
+
+    public Report Line(string text)
+    {
+        _text.AppendLine(text);
+        return this;
+    }
+
+    public Report Table(IEnumerable<(Throughput.Result Ours, Throughput.Result Baseline)> rows)
+    {
+        _text.AppendLine("| operation | concurrency | ops/s | p50 ms | p99 ms | baseline | baseline ops/s | ratio |");
+        _text.AppendLine("|---|---:|---:|---:|---:|---|---:|---:|");
+        foreach (var (ours, baseline) in rows)
+        {
+            _text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {ours.Name} | {ours.Concurrency} | {ours.OpsPerSecond:N0} | {ours.P50Ms:F3} | {ours.P99Ms:F3} | {baseline.Name} | {baseline.OpsPerSecond:N0} | {ours.OpsPerSecond / baseline.OpsPerSecond:F2}x |");
+        }
+
+        _text.AppendLine();
+        return this;
+    }
+
+    public async Task SaveAsync(string name)
+    {
+        var text = _text.ToString();
+        Console.WriteLine(text);
+        var dir = Path.Combine(Services.RepositoryRootLocator.Root, "bench", "results");
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"), text + $"_Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores._\n");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace Serverless.Bench.Harness;
+
+/// <summary>Closed-loop load: N workers call an operation back to back for a fixed time; ops/s and latency percentiles.</summary>
+public static class Throughput
+{
+    public sealed record Result(string Name, int Concurrency, long Operations, double OpsPerSecond, double P50Ms, double P99Ms);
+
+    public static async Task<Result> MeasureAsync(string name, int concurrency, TimeSpan duration, Func<Task> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        await RunAsync(concurrency, TimeSpan.FromMilliseconds(Math.Min(1000, duration.TotalMilliseconds / 3)), operation, null);
+        var latencies = new List<double>[concurrency];
+        var stopwatch = Stopwatch.StartNew();
+        var count = await RunAsync(concurrency, duration, operation, latencies);
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Result(name, concurrency, count, count / elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static async Task<long> RunAsync(int concurrency, TimeSpan duration, Func<Task> operation, List<double>[]? latencies)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var counts = new long[concurrency];
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+        {
+            var mine = latencies is null ? null : latencies[worker] = new List<double>(100_000);
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await operation();
+                mine?.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                counts[worker]++;
+            }
+        })));
+        return counts.Sum();
+    }
+}

@@ -1,0 +1,18 @@
+using Serverless.Bench.Sessions;
+
+// dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
+var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["sessions"] = SessionBench.RunAsync,
+};
+
+var name = args.FirstOrDefault();
+if (name is null || !scenarios.TryGetValue(name, out var run))
+{
+    Console.Error.WriteLine($"usage: dotnet run -c Release --project bench -- <{string.Join('|', scenarios.Keys)}> [seconds]");
+    return 2;
+}
+
+var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+await run(TimeSpan.FromSeconds(seconds));
+return 0;
