@@ -38,7 +38,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
         RedisKey session = _sessionPrefix + SessionId.Handle(id);
         RedisKey index = principal is null ? session : _principalPrefix + principal;
-        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(SessionScripts.Create, [session, index], [.. args]))!;
+        var reply = (RedisResult[])(await SessionScripts.Create.EvaluateAsync(_db, [session, index], [.. args]))!;
         return Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null))),
@@ -143,8 +143,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var args = CommonArgs(id, now);
         args.Add(SessionId.Handle(newId));
-        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(
-            SessionScripts.Rotate, [_sessionPrefix + SessionId.Handle(id), _sessionPrefix + SessionId.Handle(newId)], [.. args]))!;
+        var reply = (RedisResult[])(await SessionScripts.Rotate.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id), _sessionPrefix + SessionId.Handle(newId)], [.. args]))!;
         return Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!, null)),
@@ -162,7 +161,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var reply = await _db.ScriptEvaluateAsync(SessionScripts.Delete, [_sessionPrefix + SessionId.Handle(id)], [.. CommonArgs(id, now)]);
+        var reply = await SessionScripts.Delete.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id)], [.. CommonArgs(id, now)]);
         return (int)reply == 1;
     }
 
@@ -170,17 +169,17 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
     public async Task<int> RevokeAllAsync(string principal)
     {
         EnsureValid(SessionRules.CheckPrincipal(principal));
-        var reply = await _db.ScriptEvaluateAsync(SessionScripts.RevokeAll, [_principalPrefix + principal], [_sessionPrefix]);
+        var reply = await SessionScripts.RevokeAll.EvaluateAsync(_db, [_principalPrefix + principal], [_sessionPrefix]);
         return (int)reply;
     }
 
     private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
 
-    private async Task<RedisResult[]> RunAsync(string script, string id, params RedisValue[] extra)
+    private async Task<RedisResult[]> RunAsync(RedisScript script, string id, params RedisValue[] extra)
     {
         var args = CommonArgs(id, time.GetUtcNow().ToUnixTimeMilliseconds());
         args.AddRange(extra);
-        return (RedisResult[])(await _db.ScriptEvaluateAsync(script, [_sessionPrefix + SessionId.Handle(id)], [.. args]))!;
+        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id)], [.. args]))!;
     }
 
     private List<RedisValue> CommonArgs(string id, long now) =>

@@ -1,3 +1,5 @@
+using Serverless.Core.Redis;
+
 namespace Serverless.Core.Sessions;
 
 /// <summary>
@@ -39,7 +41,7 @@ internal static class SessionScripts
 
     // KEYS: session, principal index (or session again when unbound).
     // ARGV 6 principal ('' = none), 7 deadline, 8 max sessions per principal, 9 'evict'|'reject', 10.. attribute pairs.
-    public const string Create = Prelude + """
+    public static readonly RedisScript Create = new(Prelude + """
         if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
         local principal = ARGV[6]
         local deadline = tonumber(ARGV[7])
@@ -68,11 +70,11 @@ internal static class SessionScripts
         for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
         slide(KEYS[1], deadline)
         return {'ok', meta(KEYS[1])}
-        """;
+        """);
 
     // One HGETALL answers the read and carries the metadata; the slide is skipped while the last one is fresh
     // (within ARGV 6 ms), which keeps hot reads to a single command without moving the expiry noticeably.
-    public const string GetAll = Prelude + """
+    public static readonly RedisScript GetAll = new(Prelude + """
         local hash = redis.call('HGETALL', KEYS[1])
         local deadline, principal, last
         for i = 1, #hash, 2 do
@@ -89,19 +91,19 @@ internal static class SessionScripts
         end
         if now - last >= tonumber(ARGV[6]) then slide(KEYS[1], deadline) else now = last end
         return {'ok', hash, now}
-        """;
+        """);
 
     // ARGV 6: the attribute field.
-    public const string GetOne = Prelude + """
+    public static readonly RedisScript GetOne = new(Prelude + """
         local deadline = live(KEYS[1])
         if not deadline then return {'missing'} end
         slide(KEYS[1], deadline)
         return {'ok', meta(KEYS[1]), redis.call('HGET', KEYS[1], ARGV[6])}
-        """;
+        """);
 
     // ARGV 6 expected version ('' = any), 7 max attributes, 8 number of pairs n, then n field/value pairs, then fields to delete.
     // The attribute count is only worked out field by field when HLEN says the limit could be crossed.
-    public const string Update = Prelude + """
+    public static readonly RedisScript Update = new(Prelude + """
         local m = redis.call('HMGET', KEYS[1], 'm:deadline', 'm:principal', 'm:version', 'm:created')
         local deadline = tonumber(m[1])
         if not deadline then return {'missing'} end
@@ -132,17 +134,17 @@ internal static class SessionScripts
         if removals <= #ARGV then redis.call('HDEL', KEYS[1], unpack(ARGV, removals)) end
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.min(idle, deadline - now)))
         return {'ok', {m[4], now, m[2], version, deadline}}
-        """;
+        """);
 
-    public const string Touch = Prelude + """
+    public static readonly RedisScript Touch = new(Prelude + """
         local deadline = live(KEYS[1])
         if not deadline then return {'missing'} end
         slide(KEYS[1], deadline)
         return {'ok', meta(KEYS[1])}
-        """;
+        """);
 
     // KEYS: old session, new session. ARGV 6: new handle. RENAME keeps data and TTL and ends the old id in the same step.
-    public const string Rotate = Prelude + """
+    public static readonly RedisScript Rotate = new(Prelude + """
         local deadline = live(KEYS[1])
         if not deadline then return {'missing'} end
         if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
@@ -157,23 +159,23 @@ internal static class SessionScripts
         redis.call('HINCRBY', KEYS[2], 'm:version', 1)
         slide(KEYS[2], deadline)
         return {'ok', redis.call('HGETALL', KEYS[2])}
-        """;
+        """);
 
-    public const string Delete = Prelude + """
+    public static readonly RedisScript Delete = new(Prelude + """
         local principal = redis.call('HGET', KEYS[1], 'm:principal')
         if not principal then return 0 end
         redis.call('DEL', KEYS[1])
         if principal ~= '' then redis.call('ZREM', ARGV[2] .. principal, ARGV[5]) end
         return 1
-        """;
+        """);
 
     // KEYS: principal index.
-    public const string RevokeAll = """
+    public static readonly RedisScript RevokeAll = new("""
         local revoked = 0
         for _, handle in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
           revoked = revoked + redis.call('DEL', ARGV[1] .. handle)
         end
         redis.call('DEL', KEYS[1])
         return revoked
-        """;
+        """);
 }
