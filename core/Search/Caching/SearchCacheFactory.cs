@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Redis;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Locking.Distributed.Redis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace Serverless.Core.Search.Caching;
+
+/// <summary>
+/// Builds the search cache: FusionCache with L1 memory, L2 Redis (on the app's own connection), a Redis backplane
+/// so every instance drops stale L1 entries, and a Redis distributed locker so a cold key is computed once across
+/// instances (stampede protection). Fail-safe and eager refresh are on by default.
+/// </summary>
+internal static class SearchCacheFactory
+{
+    public static IFusionCache Create(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<SearchOptions>>().Value;
+        var keys = services.GetRequiredService<RedisKeys>();
+        var redis = services.GetRequiredService<IConnectionMultiplexer>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var cacheName = keys.Prefix + "search";
+        var cache = new FusionCache(
+            new FusionCacheOptions
+            {
+                CacheName = cacheName,
+                CacheKeyPrefix = cacheName + ":",
+                DefaultEntryOptions = new FusionCacheEntryOptions
+                {
+                    Duration = options.CacheDuration,
+                    MemoryCacheDuration = options.MemoryCacheDuration,
+                    IsFailSafeEnabled = true,
+                    FailSafeMaxDuration = options.FailSafeMaxDuration,
+                    FailSafeThrottleDuration = options.FailSafeThrottleDuration,
+                    EagerRefreshThreshold = options.EagerRefreshThreshold,
+                    LockTimeout = options.LockTimeout,
+                    DistributedCacheSoftTimeout = TimeSpan.FromSeconds(1),
+                    DistributedCacheHardTimeout = TimeSpan.FromSeconds(2),
+                    AllowBackgroundDistributedCacheOperations = false,
+                },
+            },
+            new MemoryCache(new MemoryCacheOptions()),
+            loggers.CreateLogger<FusionCache>());
+
+        Task<IConnectionMultiplexer> Shared() => Task.FromResult(redis);
+        cache.SetupSerializer(new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), options.CompressionThresholdBytes));
+        cache.SetupDistributedCache(new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = Shared })));
+        cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisBackplane>()));
+        cache.SetupDistributedLocker(new RedisDistributedLocker(Options.Create(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisDistributedLocker>()));
+        return cache;
+    }
+
+    private static T GetRequiredService<T>(this IServiceProvider services) where T : notnull =>
+        (T)(services.GetService(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not registered."));
+}

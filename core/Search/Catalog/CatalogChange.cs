@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Serverless.Core.Search.Catalog;
+
+/// <summary>One unit of catalog change: carried by the queue message and by the change log that every instance replays.</summary>
+/// <param name="Upserts">Products to add or replace.</param>
+/// <param name="Deletes">Ids to remove.</param>
+public sealed record CatalogChange(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes);
+
+/// <summary>Source-generated JSON for catalog payloads (queue messages, change log, API bodies).</summary>
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CatalogChange))]
+[JsonSerializable(typeof(Product))]
+[JsonSerializable(typeof(List<Product?>))]
+public sealed partial class CatalogJson : JsonSerializerContext;

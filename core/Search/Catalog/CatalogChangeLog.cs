@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Serverless.Core.Redis;
+using StackExchange.Redis;
+
+namespace Serverless.Core.Search.Catalog;
+
+/// <summary>
+/// The catalog version and the ordered log of changes every instance replays into its own index (a Redis stream).
+/// Appending bumps the version and adds the entry in one script, so version N is always entry N.
+/// </summary>
+public sealed class CatalogChangeLog(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    /// <summary>Entries kept; an instance further behind reloads a snapshot or rebuilds.</summary>
+    public const int Retained = 1_000;
+
+    private static readonly RedisScript Append = new("""
+        local version = redis.call('INCR', KEYS[1])
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'v', version, 'c', ARGV[1])
+        return version
+        """);
+
+    private readonly IDatabase _db = redis.GetDatabase();
+    private readonly RedisKey _version = keys.For("search", "version");
+    private readonly RedisKey _stream = keys.For("search", "changes");
+
+    /// <summary>Records a change that is already in the catalog store; returns the new catalog version.</summary>
+    public async Task<long> AppendAsync(CatalogChange change)
+    {
+        var payload = JsonSerializer.Serialize(change, CatalogJson.Default.CatalogChange);
+        return (long)await Append.EvaluateAsync(_db, [_version, _stream], [payload, Retained]);
+    }
+
+    /// <summary>The latest version (0 when nothing was ever changed).</summary>
+    public async Task<long> CurrentVersionAsync() => (long?)await _db.StringGetAsync(_version) ?? 0;
+
+    /// <summary>Entries after <paramref name="afterId"/> in order (at most <paramref name="count"/>).</summary>
+    public async Task<IReadOnlyList<LoggedChange>> ReadAfterAsync(string afterId, int count = 100)
+    {
+        var entries = await _db.StreamRangeAsync(_stream, minId: "(" + afterId, count: count);
+        return entries.Select(e => new LoggedChange(
+            e.Id!,
+            (long)e["v"],
+            JsonSerializer.Deserialize((string)e["c"]!, CatalogJson.Default.CatalogChange)!)).ToList();
+    }
+
+    /// <summary>The id and version of the newest entry, or ("0-0", 0).</summary>
+    public async Task<(string Id, long Version)> TailAsync()
+    {
+        var last = await _db.StreamRangeAsync(_stream, count: 1, messageOrder: Order.Descending);
+        return last.Length == 0 ? ("0-0", 0) : (last[0].Id!, (long)last[0]["v"]);
+    }
+}
+
+/// <summary>A change as read back from the log.</summary>
+/// <param name="Id">Stream entry id.</param>
+/// <param name="Version">Catalog version this change produced.</param>
+/// <param name="Change">The change.</param>
+public sealed record LoggedChange(string Id, long Version, CatalogChange Change);

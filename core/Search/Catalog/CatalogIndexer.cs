@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Serverless.Core.Search.Caching;
+using Serverless.Core.Search.Index;
+
+namespace Serverless.Core.Search.Catalog;
+
+/// <summary>
+/// Applies one queued catalog change: writes the catalog (source of truth), then appends it to the change log,
+/// which bumps the catalog version and reaches every instance's index; then warms hot queries for the new version.
+/// </summary>
+public sealed partial class CatalogIndexer(
+    CatalogStore catalog, CatalogChangeLog log, CatalogChangeQueue queue, IndexSynchronizer synchronizer, SearchWarmer warmer, ILogger<CatalogIndexer> logger)
+{
+    /// <summary>
+    /// Processes a queue message. An undecodable message can never succeed, so it goes straight to the poison queue
+    /// (returns null) instead of being retried; storage or Redis failures throw, so the runtime retries them.
+    /// </summary>
+    public async Task<long?> ProcessAsync(string message, CancellationToken cancellationToken = default)
+    {
+        var change = Decode(message, out var reason);
+        if (change is null)
+        {
+            LogPoisoned(logger, reason);
+            await queue.PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await queue.PoisonQueue.SendMessageAsync(message, cancellationToken);
+            return null;
+        }
+
+        // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then.
+        await catalog.ApplyAsync(change, cancellationToken);
+        var version = await log.AppendAsync(change);
+        await synchronizer.CatchUpAsync(version, cancellationToken);
+        await warmer.WarmAsync(cancellationToken);
+        return version;
+    }
+
+    private static CatalogChange? Decode(string message, out string reason)
+    {
+        try
+        {
+            var change = JsonSerializer.Deserialize(message, CatalogJson.Default.CatalogChange);
+            if (change is null || change.Upserts is null || change.Deletes is null)
+            {
+                reason = "not a catalog change";
+                return null;
+            }
+
+            var errors = ProductValidator.Validate(change.Upserts);
+            if (errors.Count > 0 || change.Deletes.Any(id => !ProductValidator.IsValidId(id)))
+            {
+                reason = "invalid products or ids";
+                return null;
+            }
+
+            reason = "";
+            return change;
+        }
+        catch (JsonException ex)
+        {
+            reason = ex.Message;
+            return null;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Catalog change message moved to the poison queue: {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string reason);
+}

@@ -1,0 +1,230 @@
+using System.Diagnostics.Metrics;
+using System.IO.Compression;
+using Lucene.Net.Analysis;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Store;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Search.Catalog;
+using Serverless.Core.Search.Query;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace Serverless.Core.Search.Index;
+
+/// <summary>
+/// This instance's Lucene index of the catalog, kept current by <see cref="IndexSynchronizer"/>. Searching is
+/// in-process (no network hop); the cache in front of it keeps repeated queries off it entirely.
+/// </summary>
+public sealed class SearchIndex : ISearchEngine, IDisposable
+{
+    private static readonly Meter Meter = new("Serverless.Search");
+    private static readonly Counter<long> Searches = Meter.CreateCounter<long>("serverless.search.index_searches");
+    private readonly Analyzer _analyzer = SearchAnalyzers.Create();
+    private readonly string _root;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Threading.Lock _writeLock = new();
+    private LuceneDirectory? _directory;
+    private IndexWriter? _writer;
+    private SnapshotDeletionPolicy? _snapshots;
+    private SearcherManager? _searchers;
+    private long _searchCount;
+
+    /// <summary>Creates an unopened index under the configured (or a temp) folder.</summary>
+    public SearchIndex(IOptions<SearchOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _root = options.Value.IndexDirectory is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(Path.GetTempPath(), "serverless-index", Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Catalog version the index reflects.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Last change-log entry applied.</summary>
+    public string LastChangeId { get; private set; } = "0-0";
+
+    /// <summary>Completes once the index is open and loaded.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Number of searches that reached the index (cache misses).</summary>
+    public long SearchCount => Interlocked.Read(ref _searchCount);
+
+    /// <summary>Documents in the index.</summary>
+    public int DocumentCount
+    {
+        get
+        {
+            var searcher = Searchers.Acquire();
+            try
+            {
+                return searcher.IndexReader.NumDocs;
+            }
+            finally
+            {
+                Searchers.Release(searcher);
+            }
+        }
+    }
+
+    private SearcherManager Searchers => _searchers ?? throw new InvalidOperationException("The index is not open yet.");
+
+    /// <summary>Opens (or replaces) the index with the files in <paramref name="snapshotZip"/>, or empty when null.</summary>
+    public void Open(Stream? snapshotZip, long version, string lastChangeId)
+    {
+        lock (_writeLock)
+        {
+            CloseCore();
+            var folder = Path.Combine(_root, Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(folder);
+            if (snapshotZip is not null)
+            {
+                ZipFile.ExtractToDirectory(snapshotZip, folder);
+            }
+
+            _directory = FSDirectory.Open(folder);
+            _snapshots = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
+            var config = new IndexWriterConfig(SearchAnalyzers.Version, _analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND, IndexDeletionPolicy = _snapshots };
+            _writer = new IndexWriter(_directory, config);
+            _writer.Commit();
+            _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
+            Version = version;
+            LastChangeId = lastChangeId;
+        }
+
+        _ready.TrySetResult();
+    }
+
+    /// <summary>Applies one logged change and makes it searchable.</summary>
+    public void Apply(CatalogChange change, long version, string changeId) => Apply([(change, version, changeId)]);
+
+    /// <summary>Applies logged changes in order and makes them searchable with one refresh.</summary>
+    public void Apply(IReadOnlyList<(CatalogChange Change, long Version, string ChangeId)> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        lock (_writeLock)
+        {
+            var writer = _writer ?? throw new InvalidOperationException("The index is not open yet.");
+            foreach (var (change, _, _) in changes)
+            {
+                foreach (var product in change.Upserts)
+                {
+                    writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
+                }
+
+                foreach (var id in change.Deletes)
+                {
+                    writer.DeleteDocuments(new Term(ProductDocuments.Id, id));
+                }
+            }
+
+            Searchers.MaybeRefreshBlocking();
+            Version = changes[^1].Version;
+            LastChangeId = changes[^1].ChangeId;
+        }
+    }
+
+    /// <summary>Loads many products at once (rebuilds), refreshing once at the end.</summary>
+    public void AddAll(IEnumerable<Product> products)
+    {
+        ArgumentNullException.ThrowIfNull(products);
+        lock (_writeLock)
+        {
+            var writer = _writer ?? throw new InvalidOperationException("The index is not open yet.");
+            foreach (var product in products)
+            {
+                writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
+            }
+
+            writer.Commit();
+            Searchers.MaybeRefreshBlocking();
+        }
+    }
+
+    /// <summary>Writes a consistent copy of the index as a zip; returns the version and change id it holds.</summary>
+    public (long Version, string ChangeId) WriteSnapshot(Stream destination)
+    {
+        IndexCommit commit;
+        long version;
+        string changeId;
+        lock (_writeLock)
+        {
+            var writer = _writer ?? throw new InvalidOperationException("The index is not open yet.");
+            writer.Commit();
+            commit = _snapshots!.Snapshot();
+            (version, changeId) = (Version, LastChangeId);
+        }
+
+        try
+        {
+            using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+            var folder = ((FSDirectory)commit.Directory).Directory.FullName;
+            foreach (var file in commit.FileNames)
+            {
+                zip.CreateEntryFromFile(Path.Combine(folder, file), file, CompressionLevel.Fastest);
+            }
+        }
+        finally
+        {
+            _snapshots!.Release(commit);
+        }
+
+        return (version, changeId);
+    }
+
+    /// <inheritdoc />
+    public SearchResult Search(SearchQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        Interlocked.Increment(ref _searchCount);
+        Searches.Add(1);
+        var version = Version;
+        var lucene = SearchQueries.Build(_analyzer, query);
+        if (lucene is null)
+        {
+            return new SearchResult(query.Text, 0, query.Page, query.Size, [], version);
+        }
+
+        var searcher = Searchers.Acquire();
+        try
+        {
+            var depth = query.Page * query.Size;
+            var sort = SearchQueries.SortFor(query.Sort);
+            var top = sort is null
+                ? searcher.Search(lucene, depth)
+                : searcher.Search(lucene, null, depth, sort, doDocScores: true, doMaxScore: false);
+            var hits = top.ScoreDocs.Skip((query.Page - 1) * query.Size)
+                .Select(d => ProductDocuments.ToHit(searcher.Doc(d.Doc), d.Score))
+                .ToList();
+            return new SearchResult(query.Text, top.TotalHits, query.Page, query.Size, hits, version);
+        }
+        finally
+        {
+            Searchers.Release(searcher);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            CloseCore();
+        }
+
+        _analyzer.Dispose();
+    }
+
+    private void CloseCore()
+    {
+        _searchers?.Dispose();
+        _writer?.Dispose();
+        _directory?.Dispose();
+        (_searchers, _writer, _directory) = (null, null, null);
+    }
+}

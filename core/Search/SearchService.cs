@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Search.Caching;
+using Serverless.Core.Search.Index;
+using Serverless.Core.Search.Query;
+using ZiggyCreatures.Caching.Fusion;
+
+namespace Serverless.Core.Search;
+
+/// <summary>
+/// Cached search. Keys are the normalised query plus the catalog version this instance's index has reached, so a
+/// catalog change never serves results of the old version. On a miss, FusionCache runs the index once per key
+/// across instances; when the index fails, the last good result is served (fail-safe) and marked stale.
+/// </summary>
+public sealed class SearchService(SearchCache cache, ISearchEngine engine, SearchIndex index, HotQueries hot, IOptions<SearchOptions> options)
+{
+    private static readonly FusionCacheEntryOptions MemoryOnly = new() { SkipDistributedCacheRead = true, SkipDistributedCacheWrite = true };
+
+    /// <summary>Answers a query from memory, Redis or the index, in that order.</summary>
+    public async Task<SearchResponse> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var started = Stopwatch.GetTimestamp();
+        if (!index.Ready.IsCompleted)
+        {
+            await index.Ready.WaitAsync(options.Value.LockTimeout, cancellationToken);
+        }
+
+        hot.Record(query);
+        var key = Key(query, index.Version);
+        var memory = cache.Fusion.TryGet<SearchResult>(key, MemoryOnly, cancellationToken);
+        if (memory.HasValue)
+        {
+            return new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        var factory = new FactoryRun();
+        var result = await cache.Fusion.GetOrSetAsync<SearchResult>(key, (context, _) =>
+        {
+            factory.Ran = true;
+            try
+            {
+                cache.Jitter(context.Options);
+                return Task.FromResult(engine.Search(query));
+            }
+            catch
+            {
+                factory.Failed = true;
+                throw;
+            }
+        }, token: cancellationToken);
+        var outcome = factory.Failed ? CacheOutcome.Stale : factory.Ran ? CacheOutcome.Miss : CacheOutcome.HitL2;
+        return new SearchResponse(result, outcome, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Recomputes <paramref name="query"/> now and stores it for the current version (warm-up).</summary>
+    public async Task RefreshAsync(SearchQuery query, CancellationToken cancellationToken = default)
+    {
+        var result = engine.Search(query);
+        var entry = cache.Fusion.CreateEntryOptions();
+        cache.Jitter(entry);
+        await cache.Fusion.SetAsync(Key(query, result.CatalogVersion), result, entry, cancellationToken);
+    }
+
+    /// <summary>The cache key of a query at a catalog version.</summary>
+    public static string Key(SearchQuery query, long catalogVersion)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return $"v{catalogVersion}:{query.CanonicalKey}";
+    }
+
+    private sealed class FactoryRun
+    {
+        public bool Ran { get; set; }
+
+        public bool Failed { get; set; }
+    }
+}

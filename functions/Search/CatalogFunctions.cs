@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Core.Search.Catalog;
+using Serverless.Core.Search.Index;
+using Serverless.Functions.Http;
+
+namespace Serverless.Functions.Search;
+
+/// <summary>Catalog changes: accepted over HTTP onto a queue, applied by the queue-triggered indexer.</summary>
+public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer indexer, IndexSnapshots snapshots, SearchIndex index)
+{
+    [Function("UpsertProducts")]
+    public async Task<IActionResult> Upsert(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "catalog/products")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        List<Product?>? products;
+        try
+        {
+            products = await JsonSerializer.DeserializeAsync(request.Body, CatalogJson.Default.ListProduct, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return Problem.BadRequest($"The body must be a JSON array of products: {ex.Message}");
+        }
+
+        if (products is null || products.Count is 0 or > ProductValidator.MaxBatch)
+        {
+            return Problem.BadRequest($"Send 1 to {ProductValidator.MaxBatch} products.");
+        }
+
+        var errors = ProductValidator.Validate(products);
+        if (errors.Count > 0)
+        {
+            return Problem.BadRequest("Some products are invalid; nothing was accepted.", new Dictionary<string, object?> { ["errors"] = errors });
+        }
+
+        var messages = await queue.EnqueueAsync(new CatalogChange(products!, []), cancellationToken);
+        return new AcceptedResult((string?)null, new { accepted = products.Count, messages });
+    }
+
+    [Function("DeleteProduct")]
+    public async Task<IActionResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "catalog/products/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        if (!ProductValidator.IsValidId(id))
+        {
+            return Problem.BadRequest("Product ids are 1-64 characters of A-Z, a-z, 0-9, '-', '_'.");
+        }
+
+        await queue.EnqueueAsync(new CatalogChange([], [id]), cancellationToken);
+        return new AcceptedResult((string?)null, new { accepted = 1 });
+    }
+
+    // Transient failures throw: the runtime retries (host.json maxDequeueCount) and then poison-queues the message.
+    [Function("CatalogIndexer")]
+    public Task Index([QueueTrigger("%Search__ChangeQueue%")] string message, CancellationToken cancellationToken) =>
+        indexer.ProcessAsync(message, cancellationToken);
+
+    // Cold instances start from this snapshot instead of reading the whole catalog.
+    [Function("SearchSnapshotTimer")]
+    public Task Snapshot([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        index.Ready.IsCompleted ? snapshots.UploadAsync(index, cancellationToken) : Task.CompletedTask;
+}
