@@ -11,13 +11,20 @@ public sealed class FunctionMetadataTests
     // The functions this app ships. A new [Function] must be added here on purpose, and a lost one fails the build's check.
     private static readonly string[] Expected =
     [
+        "CatalogIndexer",
         "CreateSession",
+        "DeleteProduct",
         "DeleteSession",
         "GetSession",
         "Health",
         "RevokePrincipalSessions",
         "RotateSession",
+        "Search",
+        "SearchSnapshotTimer",
+        "SearchWarmup",
+        "SearchWarmupTimer",
         "UpdateSession",
+        "UpsertProducts",
     ];
 
     private static readonly IReadOnlyList<FunctionMetadataCheck.Declared> Declared =
