@@ -1,9 +1,11 @@
+using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
 var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sessions"] = SessionBench.RunAsync,
+    ["search"] = SearchBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

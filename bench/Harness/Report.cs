@@ -16,12 +16,12 @@ public sealed class Report(string title)
 
     public Report Table(IEnumerable<(Throughput.Result Ours, Throughput.Result Baseline)> rows)
     {
-        _text.AppendLine("| operation | concurrency | ops/s | p50 ms | p99 ms | baseline | baseline ops/s | ratio |");
+        _text.AppendLine("| operation | concurrency | ops/s | p50 µs | p99 µs | baseline | baseline ops/s | ratio |");
         _text.AppendLine("|---|---:|---:|---:|---:|---|---:|---:|");
         foreach (var (ours, baseline) in rows)
         {
             _text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {ours.Name} | {ours.Concurrency} | {ours.OpsPerSecond:N0} | {ours.P50Ms:F3} | {ours.P99Ms:F3} | {baseline.Name} | {baseline.OpsPerSecond:N0} | {ours.OpsPerSecond / baseline.OpsPerSecond:F2}x |");
+                $"| {ours.Name} | {ours.Concurrency} | {ours.OpsPerSecond:N0} | {ours.P50Ms * 1000:F2} | {ours.P99Ms * 1000:F2} | {baseline.Name} | {baseline.OpsPerSecond:N0} | {ours.OpsPerSecond / baseline.OpsPerSecond:F2}x |");
         }
 
         _text.AppendLine();

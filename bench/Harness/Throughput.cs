@@ -7,7 +7,11 @@ public static class Throughput
 {
     public sealed record Result(string Name, int Concurrency, long Operations, double OpsPerSecond, double P50Ms, double P99Ms);
 
-    public static async Task<Result> MeasureAsync(string name, int concurrency, TimeSpan duration, Func<Task> operation)
+    public static Task<Result> MeasureAsync(string name, int concurrency, TimeSpan duration, Func<Task> operation) =>
+        MeasureValueTaskAsync(name, concurrency, duration, () => new ValueTask(operation()));
+
+    /// <summary>For operations that usually complete synchronously (no Task allocated per call).</summary>
+    public static async Task<Result> MeasureValueTaskAsync(string name, int concurrency, TimeSpan duration, Func<ValueTask> operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
         await RunAsync(concurrency, TimeSpan.FromMilliseconds(Math.Min(1000, duration.TotalMilliseconds / 3)), operation, null);
@@ -22,7 +26,7 @@ public static class Throughput
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static async Task<long> RunAsync(int concurrency, TimeSpan duration, Func<Task> operation, List<double>[]? latencies)
+    private static async Task<long> RunAsync(int concurrency, TimeSpan duration, Func<ValueTask> operation, List<double>[]? latencies)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var counts = new long[concurrency];

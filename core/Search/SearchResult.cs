@@ -39,3 +39,7 @@ public enum CacheOutcome
 /// <param name="Cache">Where it came from.</param>
 /// <param name="TookMs">Time spent answering.</param>
 public sealed record SearchResponse(SearchResult Result, CacheOutcome Cache, double TookMs);
+
+/// <summary>Source-generated JSON for cached results (faster Redis-layer reads).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(SearchResult))]
+public sealed partial class SearchJson : System.Text.Json.Serialization.JsonSerializerContext;

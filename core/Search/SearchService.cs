@@ -17,25 +17,33 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
     private static readonly FusionCacheEntryOptions MemoryOnly = new() { SkipDistributedCacheRead = true, SkipDistributedCacheWrite = true };
 
     /// <summary>Answers a query from memory, Redis or the index, in that order.</summary>
-    public async Task<SearchResponse> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
+    /// <remarks>An L1 hit completes synchronously and allocates only the response: it is the hot path.</remarks>
+    public ValueTask<SearchResponse> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var started = Stopwatch.GetTimestamp();
         if (!index.Ready.IsCompleted)
         {
-            await index.Ready.WaitAsync(options.Value.LockTimeout, cancellationToken);
+            return SlowAsync(query, started, cancellationToken);
         }
 
         hot.Record(query);
-        var key = Key(query, index.Version);
-        var memory = cache.Fusion.TryGet<SearchResult>(key, MemoryOnly, cancellationToken);
-        if (memory.HasValue)
-        {
-            return new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
+        var memory = cache.Fusion.TryGet<SearchResult>(Key(query, index.Version), MemoryOnly, cancellationToken);
+        return memory.HasValue
+            ? ValueTask.FromResult(new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
+            : MissAsync(query, started, cancellationToken);
+    }
 
+    private async ValueTask<SearchResponse> SlowAsync(SearchQuery query, long started, CancellationToken cancellationToken)
+    {
+        await index.Ready.WaitAsync(options.Value.LockTimeout, cancellationToken);
+        return await SearchAsync(query, cancellationToken);
+    }
+
+    private async ValueTask<SearchResponse> MissAsync(SearchQuery query, long started, CancellationToken cancellationToken)
+    {
         var factory = new FactoryRun();
-        var result = await cache.Fusion.GetOrSetAsync<SearchResult>(key, (context, _) =>
+        var result = await cache.Fusion.GetOrSetAsync<SearchResult>(Key(query, index.Version), (context, _) =>
         {
             factory.Ran = true;
             try
@@ -66,7 +74,7 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
     public static string Key(SearchQuery query, long catalogVersion)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return $"v{catalogVersion}:{query.CanonicalKey}";
+        return string.Concat("v", catalogVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ":", query.CanonicalKey);
     }
 
     private sealed class FactoryRun

@@ -63,7 +63,7 @@ internal sealed class SearchApp(IHost host) : IDisposable
     public IDatabase Redis => Get<IConnectionMultiplexer>().GetDatabase();
 
     public Task<SearchResponse> QueryAsync(string q, string? sort = null, string? category = null, string? brand = null, string? min = null, string? max = null) =>
-        Search.SearchAsync(new SearchRequest(q, category, brand, min, max, sort).Parse().Query!, TestContext.Current.CancellationToken);
+        Search.SearchAsync(new SearchRequest(q, category, brand, min, max, sort).Parse().Query!, TestContext.Current.CancellationToken).AsTask();
 
     public void Dispose() => host.Dispose();
 }

@@ -35,13 +35,17 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
         return 1
         """);
 
-    private readonly ConcurrentDictionary<SearchQuery, int> _pending = new();
+    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly RedisKey _set = keys.For("search", "hot");
     private readonly RedisKey _epoch = keys.For("search", "hot-epoch");
 
     /// <summary>Counts one hit locally.</summary>
-    public void Record(SearchQuery query) => _pending.AddOrUpdate(query, 1, static (_, n) => n + 1);
+    public void Record(SearchQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        _pending.GetOrAdd(query.CanonicalKey, static (_, q) => new Pending(q), query).Increment();
+    }
 
     /// <summary>Sends the local counts to Redis; returns how many distinct queries were flushed.</summary>
     public async Task<int> FlushAsync()
@@ -52,12 +56,12 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
             options.Value.HotQueryHalfLife.TotalSeconds,
             Kept,
         };
-        foreach (var query in _pending.Keys)
+        foreach (var key in _pending.Keys)
         {
-            if (_pending.TryRemove(query, out var count))
+            if (_pending.TryRemove(key, out var pending))
             {
-                batch.Add(JsonSerializer.Serialize(query, HotQueryJson.Default.SearchQuery));
-                batch.Add(count);
+                batch.Add(JsonSerializer.Serialize(pending.Query, HotQueryJson.Default.SearchQuery));
+                batch.Add(pending.Count);
             }
         }
 
@@ -75,6 +79,18 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
         var members = await _db.SortedSetRangeByRankAsync(_set, 0, count - 1, Order.Descending);
         return members.Select(m => JsonSerializer.Deserialize((string)m!, HotQueryJson.Default.SearchQuery)!).ToList();
     }
+}
+
+/// <summary>Hits of one query not yet flushed; a class so counting does not replace dictionary entries.</summary>
+internal sealed class Pending(SearchQuery query)
+{
+    private int _count;
+
+    public SearchQuery Query => query;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Increment() => Interlocked.Increment(ref _count);
 }
 
 [JsonSerializable(typeof(SearchQuery))]

@@ -48,7 +48,12 @@ internal static class SearchCacheFactory
             loggers.CreateLogger<FusionCache>());
 
         Task<IConnectionMultiplexer> Shared() => Task.FromResult(redis);
-        cache.SetupSerializer(new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), options.CompressionThresholdBytes));
+        var json = new System.Text.Json.JsonSerializerOptions
+        {
+            TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+                SearchJson.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
+        };
+        cache.SetupSerializer(new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(json), options.CompressionThresholdBytes));
         cache.SetupDistributedCache(new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = Shared })));
         cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisBackplane>()));
         cache.SetupDistributedLocker(new RedisDistributedLocker(Options.Create(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisDistributedLocker>()));

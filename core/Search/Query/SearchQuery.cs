@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Serverless.Core.Search.Query;
 
@@ -23,19 +24,10 @@ public sealed record SearchQuery(string Text, string? Category, string? Brand, d
     /// <summary>Deepest result reachable by paging.</summary>
     public const int MaxDepth = 10_000;
 
-    /// <summary>Canonical form: the same for every equivalent request, with filters in a fixed order.</summary>
-    public string CanonicalKey
-    {
-        get
-        {
-            var key = new StringBuilder("q=").Append(Text);
-            key.Append("|c=").Append(Category).Append("|b=").Append(Brand)
-                .Append("|min=").Append(MinPrice?.ToString(CultureInfo.InvariantCulture))
-                .Append("|max=").Append(MaxPrice?.ToString(CultureInfo.InvariantCulture))
-                .Append("|s=").Append(Sort).Append("|p=").Append(Page).Append("|n=").Append(Size);
-            return key.ToString();
-        }
-    }
+    /// <summary>Canonical form: the same for every equivalent request, with filters in a fixed order (computed once).</summary>
+    [JsonIgnore]
+    public string CanonicalKey { get; } = string.Create(CultureInfo.InvariantCulture,
+        $"q={Text}|c={Category}|b={Brand}|min={MinPrice}|max={MaxPrice}|s={Sort}|p={Page}|n={Size}");
 
     /// <summary>Case-folds, converts full-width forms to half-width and collapses whitespace.</summary>
     public static string Normalize(string text)
