@@ -91,6 +91,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ServiceBus__clientId: identityClientId
     DurableTaskHubName: durableTaskHubName
     Redis__ConnectionString: redisConnectionString
+    // Queue names that triggers read through %setting% bindings.
+    Search__ChangeQueue: 'catalog-changes'
   }
 }
 
