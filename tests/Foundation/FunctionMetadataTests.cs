@@ -12,9 +12,15 @@ public sealed class FunctionMetadataTests
     private static readonly string[] Expected =
     [
         "CreateSession",
+        "DeleteDispatchPool",
         "DeleteSession",
+        "DispatchForward",
+        "DispatchFromQueue",
+        "DispatchProbe",
+        "GetDispatchPool",
         "GetSession",
         "Health",
+        "PutDispatchPool",
         "RevokePrincipalSessions",
         "RotateSession",
         "UpdateSession",
