@@ -36,6 +36,9 @@ internal sealed class Backend : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>Whether to keep every request in <see cref="Seen"/> (off for benchmarks, where it would only grow the heap).</summary>
+    public bool KeepRequests { get; set; } = true;
+
     public ConcurrentQueue<Received> Seen { get; } = new();
 
     public sealed record Received(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
@@ -58,11 +61,15 @@ internal sealed class Backend : IAsyncDisposable
         Interlocked.Increment(ref _requests);
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
-        Seen.Enqueue(new Received(
-            context.Request.Method,
-            context.Request.Path + context.Request.QueryString,
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            body));
+        if (KeepRequests)
+        {
+            Seen.Enqueue(new Received(
+                context.Request.Method,
+                context.Request.Path + context.Request.QueryString,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body));
+        }
+
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay, context.RequestAborted);
