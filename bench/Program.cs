@@ -1,3 +1,4 @@
+using Serverless.Bench.Dispatch;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 
@@ -6,6 +7,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
 {
     ["sessions"] = SessionBench.RunAsync,
     ["search"] = SearchBench.RunAsync,
+    ["dispatch"] = DispatchBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -45,6 +45,7 @@ public static class ServerlessServiceCollectionExtensions
 
         services.AddServerlessSessions(configuration);
         services.AddServerlessSearch(configuration);
+        services.AddServerlessDispatch(configuration);
         return services;
     }
 

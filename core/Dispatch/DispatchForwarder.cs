@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Core.Dispatch;
+
+/// <summary>
+/// Picks a target, sends, records the outcome (which releases the lease and feeds health and latency), and on a
+/// connect failure, timeout or 5xx retries once on a different target when the request is safe to repeat.
+/// </summary>
+/// <remarks>
+/// The retry is written here rather than with a Polly/Microsoft.Extensions.Http.Resilience retry strategy because the
+/// second attempt needs a new decision from the shared pool state (a fresh pick that excludes the failed target, with
+/// its own lease and its own recorded outcome); a resilience pipeline around one HttpClient call re-sends to the same
+/// URI and cannot take part in that. Timeouts are one linked CancellationTokenSource per attempt for the same reason.
+/// </remarks>
+public sealed partial class DispatchForwarder(DispatchStore store, TargetSender sender, ILogger<DispatchForwarder> logger)
+{
+    /// <summary>Forwards the request through the pool.</summary>
+    public async Task<ForwardResult> ForwardAsync(ForwardRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var first = await store.PickAsync(request.Pool);
+        if (first.Lease is not { } lease)
+        {
+            return Unpicked(first, null, 0);
+        }
+
+        var attempt = await SendAndRecordAsync(lease, request, cancellationToken);
+        if (!attempt.Failed || !request.IsRetryable)
+        {
+            return Result(attempt, lease.TargetId, 1);
+        }
+
+        var second = await store.PickAsync(request.Pool, excludeTargetId: lease.TargetId);
+        if (second.Lease is not { } other)
+        {
+            // Nowhere else to go: the first failure is the answer.
+            return Result(attempt, lease.TargetId, 1);
+        }
+
+        LogRetry(logger, request.Pool, lease.TargetId, other.TargetId);
+        return Result(await SendAndRecordAsync(other, request, cancellationToken), other.TargetId, 2);
+    }
+
+    private async Task<TargetSender.Attempt> SendAndRecordAsync(PoolLease lease, ForwardRequest request, CancellationToken cancellationToken)
+    {
+        TargetSender.Attempt attempt;
+        try
+        {
+            attempt = await sender.SendAsync(lease, request, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Our caller went away: that says nothing about the target's health, but the lease must not linger.
+            await store.RecordAsync(lease, Outcome.Released, null);
+            throw;
+        }
+
+        var recorded = await store.RecordAsync(lease, attempt.Failed ? Outcome.Failure : Outcome.Success, attempt.Latency);
+        if (attempt.Failed && recorded.Ejected)
+        {
+            LogEjected(logger, lease.Pool, lease.TargetId, recorded.EjectedUntil);
+        }
+
+        return attempt;
+    }
+
+    private static ForwardResult Result(TargetSender.Attempt attempt, string targetId, int attempts) =>
+        new(attempt.Status, attempt.StatusCode, attempt.Headers, attempt.Body, targetId, attempts, Detail: attempt.Detail);
+
+    private static ForwardResult Unpicked(PickResult pick, string? targetId, int attempts) => pick.Status switch
+    {
+        PickStatus.PoolNotFound => new ForwardResult(ForwardStatus.PoolNotFound, TargetId: targetId, Attempts: attempts, Detail: "No such pool."),
+        PickStatus.AllEjected => new ForwardResult(ForwardStatus.Unavailable, TargetId: targetId, Attempts: attempts, RetryAfter: pick.RetryAfter,
+            Detail: "Every target of the pool is ejected after failing."),
+        _ => new ForwardResult(ForwardStatus.Unavailable, TargetId: targetId, Attempts: attempts, RetryAfter: TimeSpan.FromSeconds(1),
+            Detail: "The pool has no target with weight available."),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch pool {Pool}: target {Failed} failed, retrying on {Next}")]
+    private static partial void LogRetry(ILogger logger, string pool, string failed, string next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: target {Target} ejected until {Until}")]
+    private static partial void LogEjected(ILogger logger, string pool, string target, DateTimeOffset? until);
+}

@@ -1,0 +1,229 @@
+using Serverless.Core.Redis;
+
+namespace Serverless.Core.Dispatch;
+
+/// <summary>
+/// Every dispatch decision and state change is one Lua script: atomic, one round trip, and one shared sequence for all
+/// instances. Layout under the pool base <c>{prefix}dispatch:{pool}:</c> (the braces are a cluster hash tag, so a pool's
+/// keys share a slot): <c>pool</c> hash (policy, target ids, definition JSON), <c>seq</c> counter, <c>t:{id}</c> hash per
+/// target (weight, address, SWRR current weight, peak EWMA, failures, ejection), <c>l:{id}</c> sorted set of in-flight
+/// leases scored by expiry. Time is the caller's clock (ARGV), so tests can drive it with a fake clock.
+/// Weights are scaled by 1000 inside the scripts so slow start can ramp them in whole numbers (SWRR is scale-free).
+/// Common ARGV: 1 pool base, 2 now (ms), 3 slow-start window (ms), 4 latency decay (ms).
+/// </summary>
+internal static class DispatchScripts
+{
+    private const string Prelude = """
+        local base = ARGV[1]
+        local now = tonumber(ARGV[2])
+        local slow = tonumber(ARGV[3])
+        local decay = tonumber(ARGV[4])
+        local function ids(text)
+          local list = {}
+          for id in string.gmatch(text or '', '%S+') do list[#list + 1] = id end
+          return list
+        end
+        -- Weight in thousandths; during slow start it ramps linearly from the moment of readmission.
+        local function effective(weight, since)
+          if weight <= 0 then return 0 end
+          local scaled = weight * 1000
+          if since > 0 and slow > 0 and now >= since and now - since < slow then
+            return math.max(1, math.floor(scaled * (now - since) / slow))
+          end
+          return scaled
+        end
+        -- In-flight leases; expired ones (a crashed caller's) are dropped first so they stop counting.
+        local function inflight(id)
+          local key = base .. 'l:' .. id
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+          return redis.call('ZCARD', key)
+        end
+        -- Peak EWMA read with decay since the last sample, so a target that was slow once is tried again in time.
+        local function latency(ewma, at)
+          if ewma <= 0 then return 0 end
+          return ewma * math.exp(-math.max(0, now - at) / decay)
+        end
+
+        """;
+
+    // KEYS: pool hash. ARGV 5 lease ms, 6 lease id, 7 excluded target ('' = none), 8 and 9 random numbers in [0, 1),
+    // 10 penalty latency (ms) for a busy target with no latency sample yet.
+    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB} | {'missing'} | {'ejected', ms until the first readmission} | {'none'}.
+    public static readonly RedisScript Pick = new(Prelude + """
+        local cfg = redis.call('HMGET', KEYS[1], 'policy', 'targets')
+        if not cfg[1] then return {'missing'} end
+        local policy = cfg[1]
+        local avail = {}
+        local soonest = nil
+        for _, id in ipairs(ids(cfg[2])) do
+          if id ~= ARGV[7] then
+            local s = redis.call('HMGET', base .. 't:' .. id, 'w', 'until', 'since', 'cw', 'ewma', 'at', 'kind', 'addr')
+            local weight = tonumber(s[1]) or 0
+            local ejected = tonumber(s[2]) or 0
+            if ejected > now then
+              if weight > 0 and (not soonest or ejected < soonest) then soonest = ejected end
+            else
+              local ew = effective(weight, tonumber(s[3]) or 0)
+              if ew > 0 then
+                avail[#avail + 1] = {id = id, ew = ew, cw = tonumber(s[4]) or 0, ewma = tonumber(s[5]) or 0, at = tonumber(s[6]) or 0, kind = s[7], addr = s[8]}
+              end
+            end
+          end
+        end
+        if #avail == 0 then
+          if soonest then return {'ejected', soonest - now} end
+          return {'none'}
+        end
+        local seq = redis.call('INCR', base .. 'seq')
+        local n = #avail
+        local penalty = tonumber(ARGV[10])
+        local function cost(t)
+          local busy = inflight(t.id)
+          local l = latency(t.ewma, t.at)
+          if l <= 0 and busy > 0 then l = penalty end
+          return l * (busy + 1) / t.ew
+        end
+        local pick, a, b
+        if policy == 'round-robin' then
+          pick = avail[(seq - 1) % n + 1]
+        elseif policy == 'weighted-round-robin' then
+          local total = 0
+          for _, t in ipairs(avail) do
+            t.cw = t.cw + t.ew
+            total = total + t.ew
+            if not pick or t.cw > pick.cw then pick = t end
+          end
+          pick.cw = pick.cw - total
+          for _, t in ipairs(avail) do redis.call('HSET', base .. 't:' .. t.id, 'cw', t.cw) end
+        elseif policy == 'power-of-two-choices' and n > 1 then
+          local total = 0
+          for _, t in ipairs(avail) do total = total + t.ew end
+          -- Weighted sample; the second draw leaves the first out, so the two samples are always distinct.
+          local function sample(r, skip, sum)
+            local x = r * sum
+            local last
+            for _, t in ipairs(avail) do
+              if t ~= skip then
+                last = t
+                x = x - t.ew
+                if x < 0 then return t end
+              end
+            end
+            return last
+          end
+          a = sample(tonumber(ARGV[8]), nil, total)
+          b = sample(tonumber(ARGV[9]), a, total - a.ew)
+          if cost(b) < cost(a) then pick = b else pick = a end
+        else
+          -- least-connections, least-response-time (and P2C with one target). Ties rotate with the sequence so
+          -- an idle pool does not send everything to its first target.
+          local best
+          for k = 0, n - 1 do
+            local t = avail[(seq + k) % n + 1]
+            local c
+            if policy == 'least-connections' then c = (inflight(t.id) + 1) / t.ew else c = cost(t) end
+            if not best or c < best then best = c; pick = t end
+          end
+        end
+        local leases = base .. 'l:' .. pick.id
+        local ms = tonumber(ARGV[5])
+        redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+        redis.call('ZADD', leases, now + ms, ARGV[6])
+        redis.call('PEXPIRE', leases, 2 * ms)
+        return {'ok', pick.id, pick.kind, pick.addr, seq, a and a.id or '', b and b.id or ''}
+        """);
+
+    // ARGV 5 target id, 6 lease id ('' = none, e.g. a probe), 7 outcome 'ok' | 'fail' | 'release', 8 latency ms (-1 = none),
+    // 9 failure threshold, 10 first ejection ms, 11 longest ejection ms.
+    // Reply: {'ok'} | {'failed', consecutive failures} | {'ejected', until ms} | {'missing'}.
+    public static readonly RedisScript Record = new(Prelude + """
+        local id = ARGV[5]
+        local key = base .. 't:' .. id
+        if ARGV[6] ~= '' then redis.call('ZREM', base .. 'l:' .. id, ARGV[6]) end
+        if redis.call('EXISTS', key) == 0 then return {'missing'} end
+        if ARGV[7] == 'release' then return {'ok'} end
+        local s = redis.call('HMGET', key, 'ewma', 'at', 'until', 'since', 'streak')
+        local sample = tonumber(ARGV[8])
+        if sample >= 0 then
+          -- Peak EWMA (Finagle): a slower sample is taken at once, faster ones are blended in with time decay.
+          local ewma = tonumber(s[1]) or 0
+          if ewma <= 0 or sample >= ewma then
+            ewma = sample
+          else
+            local w = math.exp(-math.max(0, now - (tonumber(s[2]) or now)) / decay)
+            ewma = ewma * w + sample * (1 - w)
+          end
+          redis.call('HSET', key, 'ewma', tostring(ewma), 'at', now)
+        end
+        local ejected = tonumber(s[3]) or 0
+        local since = tonumber(s[4]) or 0
+        local streak = tonumber(s[5]) or 0
+        if ARGV[7] == 'ok' then
+          redis.call('HSET', key, 'fails', 0)
+          -- The ejection streak (which doubles the backoff) ends once the target got through slow start healthy.
+          if streak > 0 and ejected <= now and now - since >= slow then redis.call('HSET', key, 'streak', 0) end
+          return {'ok'}
+        end
+        -- Failures of requests that were already in flight when the target was ejected do not extend the ejection.
+        if ejected > now then return {'ejected', ejected} end
+        local fails = redis.call('HINCRBY', key, 'fails', 1)
+        if fails < tonumber(ARGV[9]) then return {'failed', fails} end
+        streak = math.min(streak + 1, 40)
+        local untilAt = now + math.min(tonumber(ARGV[10]) * 2 ^ (streak - 1), tonumber(ARGV[11]))
+        redis.call('HSET', key, 'fails', 0, 'streak', streak, 'until', untilAt, 'since', untilAt)
+        return {'ejected', untilAt}
+        """);
+
+    // KEYS: pool hash, pool index set. ARGV 5 pool name, 6 policy, 7 definition JSON, 8.. (id, weight, kind, address) per target.
+    // Kept targets keep their health and latency; a target whose address changed starts fresh; removed targets are deleted.
+    // Every SWRR current weight is reset so the new weights start a clean sequence.
+    public static readonly RedisScript Save = new(Prelude + """
+        local old = redis.call('HGET', KEYS[1], 'targets')
+        local keep = {}
+        local list = {}
+        for i = 8, #ARGV, 4 do
+          local id = ARGV[i]
+          local key = base .. 't:' .. id
+          keep[id] = true
+          list[#list + 1] = id
+          if redis.call('HGET', key, 'addr') ~= ARGV[i + 3] then redis.call('DEL', key, base .. 'l:' .. id) end
+          redis.call('HSET', key, 'w', ARGV[i + 1], 'kind', ARGV[i + 2], 'addr', ARGV[i + 3], 'cw', 0)
+        end
+        for _, id in ipairs(ids(old)) do
+          if not keep[id] then redis.call('DEL', base .. 't:' .. id, base .. 'l:' .. id) end
+        end
+        redis.call('HSET', KEYS[1], 'policy', ARGV[6], 'targets', table.concat(list, ' '), 'json', ARGV[7])
+        redis.call('SADD', KEYS[2], ARGV[5])
+        if old then return 'updated' end
+        return 'created'
+        """);
+
+    // KEYS: pool hash. Reply: {'missing'} | {'ok', json, {id, weight, effective, inflight, ewma, at-decayed ewma, fails, until, since, streak}...}.
+    // Numbers go back as strings: Redis truncates Lua numbers to integers.
+    public static readonly RedisScript Read = new(Prelude + """
+        local cfg = redis.call('HMGET', KEYS[1], 'json', 'targets')
+        if not cfg[1] then return {'missing'} end
+        local rows = {}
+        for _, id in ipairs(ids(cfg[2])) do
+          local s = redis.call('HMGET', base .. 't:' .. id, 'w', 'until', 'since', 'ewma', 'at', 'fails', 'streak')
+          local weight = tonumber(s[1]) or 0
+          local ejected = tonumber(s[2]) or 0
+          local ew = 0
+          if ejected <= now then ew = effective(weight, tonumber(s[3]) or 0) end
+          rows[#rows + 1] = {id, tostring(weight), tostring(ew / 1000), tostring(inflight(id)),
+            tostring(latency(tonumber(s[4]) or 0, tonumber(s[5]) or 0)), tostring(tonumber(s[6]) or 0),
+            tostring(ejected), tostring(tonumber(s[3]) or 0), tostring(tonumber(s[7]) or 0)}
+        end
+        return {'ok', cfg[1], rows}
+        """);
+
+    // KEYS: pool hash, pool index set. ARGV 5 pool name. Reply: 1 deleted, 0 no such pool.
+    public static readonly RedisScript Delete = new(Prelude + """
+        local targets = redis.call('HGET', KEYS[1], 'targets')
+        redis.call('SREM', KEYS[2], ARGV[5])
+        if not targets then return 0 end
+        for _, id in ipairs(ids(targets)) do redis.call('DEL', base .. 't:' .. id, base .. 'l:' .. id) end
+        redis.call('DEL', KEYS[1], base .. 'seq')
+        return 1
+        """);
+}

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Dispatch;
+using Serverless.Functions.Http;
+
+namespace Serverless.Functions.Dispatch;
+
+/// <summary>
+/// Forwards any method on <c>dispatch/{pool}/{*path}</c> to a target of the pool and relays the answer with
+/// <c>X-Dispatch-Target</c>. Function key: an anonymous route into internal backends would be an open proxy.
+/// </summary>
+public sealed class DispatchForwardFunction(DispatchForwarder forwarder, IOptions<DispatchOptions> options)
+{
+    [Function("DispatchForward")]
+    public async Task<IActionResult> Forward(
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", "patch", "delete", "head", "options", Route = "dispatch/{pool}/{*path}")] HttpRequest request,
+        string pool,
+        string? path,
+        CancellationToken cancellationToken)
+    {
+        if (!PoolName.IsValid(pool))
+        {
+            return PoolName.Reserved.Equals(pool, StringComparison.OrdinalIgnoreCase)
+                ? Problem.Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed", "dispatch/pools/{pool} takes PUT, GET and DELETE.")
+                : Problem.BadRequest(PoolName.Rule);
+        }
+
+        var (body, tooLarge) = await DispatchHttp.ReadBodyAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        var headers = request.Headers.SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v ?? ""))).ToList();
+        var pathAndQuery = "/" + (path ?? "").TrimStart('/') + ForwardHeaders.WithoutFunctionKey(request.QueryString.Value ?? "");
+        var result = await forwarder.ForwardAsync(new ForwardRequest(pool, request.Method, pathAndQuery, headers, body), cancellationToken);
+        return DispatchHttp.ForwardResult(request, pool, result);
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Core.Dispatch;
+using Serverless.Functions.Http;
+
+namespace Serverless.Functions.Dispatch;
+
+/// <summary>
+/// Pool management (function key). The literal segment <c>pools</c> outranks the <c>{pool}</c> parameter of the
+/// forwarding route <c>dispatch/{pool}/{*path}</c>, and no pool may be named <c>pools</c>, so the two never collide.
+/// </summary>
+public sealed class DispatchPoolFunctions(DispatchStore store)
+{
+    private const int MaxPoolBytes = 64 * 1024;
+
+    [Function("PutDispatchPool")]
+    public async Task<IActionResult> Put(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool, CancellationToken cancellationToken)
+    {
+        if (!PoolName.IsValid(pool))
+        {
+            return Problem.BadRequest(PoolName.Rule);
+        }
+
+        var (body, problem) = await DispatchHttp.ReadJsonAsync(request, MaxPoolBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (definition, error) = PoolDefinitionParser.Parse(body!.Value);
+        if (definition is null)
+        {
+            return Problem.BadRequest(error!);
+        }
+
+        var created = await store.SaveAsync(pool, definition);
+        var view = await store.GetAsync(pool);
+        return view is null ? Problem.NotFound("The pool was deleted meanwhile.") : DispatchHttp.PoolResult(view, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    [Function("GetDispatchPool")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
+    {
+        if (!PoolName.IsValid(pool))
+        {
+            return Problem.BadRequest(PoolName.Rule);
+        }
+
+        return await store.GetAsync(pool) is { } view ? DispatchHttp.PoolResult(view, StatusCodes.Status200OK) : DispatchHttp.UnknownPool(pool);
+    }
+
+    [Function("DeleteDispatchPool")]
+    public async Task<IActionResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
+    {
+        if (!PoolName.IsValid(pool))
+        {
+            return Problem.BadRequest(PoolName.Rule);
+        }
+
+        return await store.DeleteAsync(pool) ? new NoContentResult() : DispatchHttp.UnknownPool(pool);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Tests.Dispatch;
+
+/// <summary>
+/// A real HTTP backend on loopback (Kestrel, port chosen by the OS) with scripted latency and status. It answers with
+/// its name in the body and in <c>X-Backend</c>, and remembers what it received.
+/// </summary>
+internal sealed class Backend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _requests;
+
+    private Backend(WebApplication app, string name)
+    {
+        _app = app;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public string Url { get; private set; } = "";
+
+    /// <summary>Delay before answering.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Status to answer with.</summary>
+    public int Status { get; set; } = StatusCodes.Status200OK;
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Whether to keep every request in <see cref="Seen"/> (off for benchmarks, where it would only grow the heap).</summary>
+    public bool KeepRequests { get; set; } = true;
+
+    public ConcurrentQueue<Received> Seen { get; } = new();
+
+    public sealed record Received(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
+
+    public static async Task<Backend> StartAsync(string name, TimeSpan? delay = null, int status = StatusCodes.Status200OK)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var backend = new Backend(app, name) { Delay = delay ?? TimeSpan.Zero, Status = status };
+        app.Run(backend.HandleAsync);
+        await app.StartAsync();
+        backend.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return backend;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        if (KeepRequests)
+        {
+            Seen.Enqueue(new Received(
+                context.Request.Method,
+                context.Request.Path + context.Request.QueryString,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                body));
+        }
+
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
+        context.Response.StatusCode = Status;
+        context.Response.Headers["X-Backend"] = Name;
+        await context.Response.WriteAsync(Name, context.RequestAborted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
