@@ -25,7 +25,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         var limits = options.Value;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var id = SessionId.New();
-        var args = CommonArgs(id, now);
+        var handle = SessionId.Handle(id);
+        var args = CommonArgs(handle, now);
         args.Add(principal ?? "");
         args.Add(now + (long)limits.AbsoluteLifetime.TotalMilliseconds);
         args.Add(limits.MaxSessionsPerPrincipal);
@@ -36,7 +37,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             args.Add(value.GetRawText());
         }
 
-        RedisKey session = _sessionPrefix + SessionId.Handle(id);
+        RedisKey session = _sessionPrefix + handle;
         RedisKey index = principal is null ? session : _principalPrefix + principal;
         var reply = (RedisResult[])(await SessionScripts.Create.EvaluateAsync(_db, [session, index], [.. args]))!;
         return Status(reply) switch
@@ -141,9 +142,10 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
         var newId = SessionId.New();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = CommonArgs(id, now);
-        args.Add(SessionId.Handle(newId));
-        var reply = (RedisResult[])(await SessionScripts.Rotate.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id), _sessionPrefix + SessionId.Handle(newId)], [.. args]))!;
+        var (handle, newHandle) = (SessionId.Handle(id), SessionId.Handle(newId));
+        var args = CommonArgs(handle, now);
+        args.Add(newHandle);
+        var reply = (RedisResult[])(await SessionScripts.Rotate.EvaluateAsync(_db, [_sessionPrefix + handle, _sessionPrefix + newHandle], [.. args]))!;
         return Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!, null)),
@@ -161,7 +163,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var reply = await SessionScripts.Delete.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id)], [.. CommonArgs(id, now)]);
+        var handle = SessionId.Handle(id);
+        var reply = await SessionScripts.Delete.EvaluateAsync(_db, [_sessionPrefix + handle], [.. CommonArgs(handle, now)]);
         return (int)reply == 1;
     }
 
@@ -177,13 +180,14 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
     private async Task<RedisResult[]> RunAsync(RedisScript script, string id, params RedisValue[] extra)
     {
-        var args = CommonArgs(id, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var handle = SessionId.Handle(id);
+        var args = CommonArgs(handle, time.GetUtcNow().ToUnixTimeMilliseconds());
         args.AddRange(extra);
-        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + SessionId.Handle(id)], [.. args]))!;
+        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + handle], [.. args]))!;
     }
 
-    private List<RedisValue> CommonArgs(string id, long now) =>
-        [_sessionPrefix, _principalPrefix, now, (long)options.Value.IdleTimeout.TotalMilliseconds, SessionId.Handle(id)];
+    private List<RedisValue> CommonArgs(string handle, long now) =>
+        [_sessionPrefix, _principalPrefix, now, (long)options.Value.IdleTimeout.TotalMilliseconds, handle];
 
     // Reads within this window of the last slide do not slide again: hot reads stay one Redis command.
     private long RefreshWindowMs => Math.Min(1000, (long)options.Value.IdleTimeout.TotalMilliseconds / 20);
