@@ -27,7 +27,7 @@ public sealed class DispatchForwardFunction(DispatchForwarder forwarder, IOption
                 : Problem.BadRequest(PoolName.Rule);
         }
 
-        var (body, tooLarge) = await DispatchHttp.ReadBodyAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);
         if (tooLarge is not null)
         {
             return tooLarge;

@@ -12,49 +12,6 @@ internal static class DispatchHttp
 {
     public static IActionResult UnknownPool(string pool) => Problem.NotFound($"No dispatch pool named '{pool}'.");
 
-    /// <summary>The raw body up to <paramref name="maxBytes"/>, or a 413 problem.</summary>
-    public static async Task<(byte[] Body, IActionResult? Problem)> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > maxBytes)
-        {
-            return ([], TooLarge(maxBytes));
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes)
-            {
-                return ([], TooLarge(maxBytes));
-            }
-        }
-
-        return (buffer.ToArray(), null);
-    }
-
-    /// <summary>A JSON body, or a 400/413 problem.</summary>
-    public static async Task<(JsonElement? Body, IActionResult? Problem)> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        var (bytes, problem) = await ReadBodyAsync(request, maxBytes, cancellationToken);
-        if (problem is not null)
-        {
-            return (null, problem);
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(bytes);
-            return (document.RootElement.Clone(), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Problem.BadRequest($"The body is not valid JSON: {ex.Message}"));
-        }
-    }
-
     public static IActionResult PoolResult(PoolView view, int status) => new JsonResult(new
     {
         pool = view.Name,
@@ -102,7 +59,4 @@ internal static class DispatchHttp
     }
 
     private static Dictionary<string, object?> Attempts(ForwardResult result) => new() { ["target"] = result.TargetId, ["attempts"] = result.Attempts };
-
-    private static ObjectResult TooLarge(int maxBytes) =>
-        Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes.");
 }

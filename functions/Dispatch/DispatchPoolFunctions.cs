@@ -23,7 +23,7 @@ public sealed class DispatchPoolFunctions(DispatchStore store)
             return Problem.BadRequest(PoolName.Rule);
         }
 
-        var (body, problem) = await DispatchHttp.ReadJsonAsync(request, MaxPoolBytes, cancellationToken);
+        var (body, problem) = await RequestBodies.ReadJsonAsync(request, MaxPoolBytes, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -34,4 +34,7 @@ internal static class Problem
     public static ObjectResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static ObjectResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, "Conflict", detail);
+
+    public static ObjectResult PayloadTooLarge(int maxBytes) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes.");
 }

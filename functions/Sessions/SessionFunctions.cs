@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -23,10 +22,7 @@ public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules
             return problem;
         }
 
-        var principal = body!.Value.TryGetProperty("principal", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-        var attributes = body.Value.TryGetProperty("attributes", out var a) && a.ValueKind == JsonValueKind.Object ? SessionHttp.Properties(a) : [];
-        if ((body.Value.TryGetProperty("principal", out p) && p.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-            || (body.Value.TryGetProperty("attributes", out a) && a.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null)))
+        if (!SessionHttp.TryParseCreate(body!.Value, out var principal, out var attributes))
         {
             return Http.Problem.BadRequest("Expected {\"principal\": string?, \"attributes\": object?}.");
         }

@@ -32,35 +32,39 @@ internal static class SessionHttp
     public static IActionResult? MalformedId(string? id) =>
         SessionId.IsWellFormed(id) ? null : Problem.BadRequest("The session id is missing or malformed: expected 43 base64url characters.");
 
-    /// <summary>Reads a JSON object body; null body is an empty object. Returns a problem instead when it is not one.</summary>
+    /// <summary>Reads a JSON object body (an empty body is <c>{}</c>), or a 400/413 problem.</summary>
     public static async Task<(JsonElement? Body, IActionResult? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxBytes)
+        var (body, problem) = await RequestBodies.ReadJsonAsync(request, maxBytes, cancellationToken, whenEmpty: "{}");
+        return problem is null && body?.ValueKind != JsonValueKind.Object ? (null, Problem.BadRequest("The body must be a JSON object.")) : (body, problem);
+    }
+
+    /// <summary>Reads <c>{"principal": string?, "attributes": object?}</c>; false when a member has the wrong type.</summary>
+    public static bool TryParseCreate(JsonElement body, out string? principal, out Dictionary<string, JsonElement> attributes)
+    {
+        principal = null;
+        attributes = [];
+        if (body.TryGetProperty("principal", out var p) && p.ValueKind != JsonValueKind.Null)
         {
-            return (null, Http.Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes."));
+            if (p.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            principal = p.GetString();
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > maxBytes)
+        if (body.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
         {
-            return (null, Http.Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {maxBytes} bytes."));
+            if (a.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            attributes = Properties(a);
         }
 
-        if (buffer.Length == 0)
-        {
-            return (JsonDocument.Parse("{}").RootElement, null);
-        }
-
-        try
-        {
-            var body = JsonDocument.Parse(buffer.ToArray()).RootElement;
-            return body.ValueKind == JsonValueKind.Object ? (body, null) : (null, Http.Problem.BadRequest("The body must be a JSON object."));
-        }
-        catch (JsonException ex)
-        {
-            return (null, Http.Problem.BadRequest($"The body is not valid JSON: {ex.Message}"));
-        }
+        return true;
     }
 
     public static Dictionary<string, JsonElement> Properties(JsonElement obj) =>
