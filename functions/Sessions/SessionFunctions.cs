@@ -16,13 +16,13 @@ public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules
     public async Task<IActionResult> Create(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "sessions")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (body, problem) = await SessionHttp.ReadObjectAsync(request, MaxBody, cancellationToken);
+        var (body, problem) = await SessionRequests.ReadObjectAsync(request, MaxBody, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (!SessionHttp.TryParseCreate(body!.Value, out var principal, out var attributes))
+        if (!SessionRequests.TryParseCreate(body!.Value, out var principal, out var attributes))
         {
             return Http.Problem.BadRequest("Expected {\"principal\": string?, \"attributes\": object?}.");
         }
@@ -47,8 +47,8 @@ public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "sessions/{id}")] HttpRequest request, string id)
     {
-        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
-        if (SessionHttp.MalformedId(sessionId) is { } malformed)
+        var sessionId = SessionRequests.IdFrom(request, id, options.Value);
+        if (SessionRequests.MalformedId(sessionId) is { } malformed)
         {
             return malformed;
         }
@@ -62,24 +62,24 @@ public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules
     public async Task<IActionResult> Update(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "sessions/{id}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
-        if (SessionHttp.MalformedId(sessionId) is { } malformed)
+        var sessionId = SessionRequests.IdFrom(request, id, options.Value);
+        if (SessionRequests.MalformedId(sessionId) is { } malformed)
         {
             return malformed;
         }
 
-        if (!SessionHttp.TryExpectedVersion(request, out var expected))
+        if (!SessionRequests.TryExpectedVersion(request, out var expected))
         {
             return Http.Problem.BadRequest("If-Match must be a session version such as \"3\" (or *).");
         }
 
-        var (body, problem) = await SessionHttp.ReadObjectAsync(request, MaxBody, cancellationToken);
+        var (body, problem) = await SessionRequests.ReadObjectAsync(request, MaxBody, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        var changes = SessionHttp.Properties(body!.Value);
+        var changes = SessionRequests.Properties(body!.Value);
         if (rules.Check(changes) is { } refused)
         {
             return SessionHttp.Refused(refused);
@@ -93,8 +93,8 @@ public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules
     public async Task<IActionResult> Delete(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "sessions/{id}")] HttpRequest request, string id)
     {
-        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
-        return SessionHttp.MalformedId(sessionId)
+        var sessionId = SessionRequests.IdFrom(request, id, options.Value);
+        return SessionRequests.MalformedId(sessionId)
             ?? (await store.DeleteAsync(sessionId!) ? new NoContentResult() : SessionHttp.Failure(SessionStatus.NotFound));
     }
 }

@@ -13,8 +13,8 @@ public sealed class SessionLifecycleFunctions(RedisSessionStore store, IOptions<
     public async Task<IActionResult> Rotate(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "sessions/{id}/rotate")] HttpRequest request, string id)
     {
-        var sessionId = SessionHttp.IdFrom(request, id, options.Value);
-        if (SessionHttp.MalformedId(sessionId) is { } malformed)
+        var sessionId = SessionRequests.IdFrom(request, id, options.Value);
+        if (SessionRequests.MalformedId(sessionId) is { } malformed)
         {
             return malformed;
         }
