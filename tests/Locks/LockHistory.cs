@@ -10,13 +10,15 @@ namespace Serverless.Tests.Locks;
 /// <param name="ExpiresAt">The lease end the client was told (entity clock) or assumed (send time + lease on Redis).</param>
 /// <param name="ReleaseAt">When the client sent its release (before the server saw it).</param>
 /// <param name="Released">Whether the release was accepted; false means the lease had expired (the server said "not holder").</param>
-public sealed record LockHold(string Lock, string Client, long Token, DateTimeOffset GrantedAt, DateTimeOffset ExpiresAt, DateTimeOffset ReleaseAt, bool Released)
+/// <param name="AnsweredAt">When the release's answer was back (after the server decided).</param>
+public sealed record LockHold(
+    string Lock, string Client, long Token, DateTimeOffset GrantedAt, DateTimeOffset ExpiresAt, DateTimeOffset ReleaseAt, bool Released, DateTimeOffset AnsweredAt)
 {
     /// <summary>Until when the client could rightly believe it held the lock: its release, or its lease end if that came first.</summary>
     public DateTimeOffset BelievedUntil => ReleaseAt < ExpiresAt ? ReleaseAt : ExpiresAt;
 
     /// <summary>True when the lease ran out before the holder let go (a paused or vanished holder).</summary>
-    public bool Expired => ReleaseAt >= ExpiresAt;
+    public bool PausedPastLease => ReleaseAt >= ExpiresAt;
 }
 
 /// <summary>
@@ -25,9 +27,10 @@ public sealed record LockHold(string Lock, string Client, long Token, DateTimeOf
 /// tokens promises, per lock:
 /// <list type="bullet">
 /// <item>no two holders overlap: a grant is never observed before every earlier holder's belief ended;</item>
-/// <item>fencing tokens are unique and strictly increase in grant order, across expiries;</item>
-/// <item>a holder is never refused before its lease ended (the server ended the lease early), and a refused
-/// release is always one sent after the lease ended.</item>
+/// <item>fencing tokens are unique and strictly increase in grant order, across expiries (grants seen only after
+/// their lease had ended are left out: they were never held);</item>
+/// <item>a holder is never refused while its lease still runs: a refusal answered before the lease end means the
+/// server ended the lease early. (A release sent before the lease end may rightly be refused when it arrives after.)</item>
 /// </list>
 /// Times are conservative on the client side (grant seen after it happened, release sent before it happened), so
 /// a violation found is a real one.
@@ -45,7 +48,9 @@ public sealed class LockHistory
         var violations = new List<string>();
         foreach (var perLock in _holds.GroupBy(h => h.Lock))
         {
-            var ordered = perLock.OrderBy(h => h.GrantedAt).ThenBy(h => h.Token).ToList();
+            // A grant first seen after its lease ended was never held by anyone's belief (its holder must not act, and
+            // its lower token is refused by the resource anyway): it takes no part in the ordering checks.
+            var ordered = perLock.Where(h => h.GrantedAt < h.ExpiresAt).OrderBy(h => h.GrantedAt).ThenBy(h => h.Token).ToList();
             LockHold? longest = null;
             LockHold? previous = null;
             foreach (var hold in ordered)
@@ -61,9 +66,9 @@ public sealed class LockHistory
                     violations.Add($"{perLock.Key}: token {hold.Token} ({hold.Client}) granted after token {previous.Token} ({previous.Client}).");
                 }
 
-                if (!hold.Released && !hold.Expired)
+                if (!hold.Released && hold.AnsweredAt < hold.ExpiresAt)
                 {
-                    violations.Add($"{perLock.Key}: {hold.Client} (token {hold.Token}) was refused at {hold.ReleaseAt:O} before its lease ended at {hold.ExpiresAt:O}.");
+                    violations.Add($"{perLock.Key}: {hold.Client} (token {hold.Token}) was refused by {hold.AnsweredAt:O} before its lease ended at {hold.ExpiresAt:O}.");
                 }
 
                 if (longest is null || hold.BelievedUntil > longest.BelievedUntil)

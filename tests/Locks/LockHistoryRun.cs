@@ -51,7 +51,8 @@ public static class LockHistoryRun
                 await Task.Delay(pause, cancellationToken);
                 var releaseAt = clock.GetUtcNow();
                 var released = await locks.ReleaseAsync(name, grant.Owner!, grant.Token, cancellationToken);
-                history.Record(new LockHold(name, client, grant.Token, seenAt, grant.ExpiresAt!.Value, releaseAt, released.Outcome == LockOutcome.Released));
+                history.Record(new LockHold(
+                    name, client, grant.Token, seenAt, grant.ExpiresAt!.Value, releaseAt, released.Outcome == LockOutcome.Released, clock.GetUtcNow()));
             }
         }
     }

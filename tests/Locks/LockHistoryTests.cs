@@ -1,4 +1,8 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Locking;
+using Serverless.Tests.Infrastructure.Durable;
 using Serverless.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit;
@@ -21,17 +25,31 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
     }
 
     /// <summary>
-    /// ≥ 500 grants on the entity lock, sized for this slow shared machine: several locks in parallel (each checked on
-    /// its own), short leases, and some holders pausing past their lease so the entity's expiry reminder frees them.
+    /// ≥ 500 grants on the entity lock, sized for this slow shared machine: the clients are orchestrations (as real
+    /// users of the entity lock are; a client outside one pays an orchestration and polling per call), several locks
+    /// run in parallel (each checked on its own), leases are short, and some holders pause past their lease so the
+    /// entity's expiry reminder has to free them and grant the next in line.
     /// </summary>
     [Fact(Timeout = 240_000)]
     public async Task EntityLockHistoryOfFiveHundredGrantsHasNoOverlapAndGrowingTokens()
     {
-        var load = new LockHistoryLoad(
-            Locks: 12, ClientsPerLock: 3, Acquisitions: 500, MinLease: TimeSpan.FromMilliseconds(600), MaxLease: TimeSpan.FromMilliseconds(1200),
-            ExpiryChance: 0.08, MaxShortPause: TimeSpan.FromMilliseconds(50), Wait: TimeSpan.FromSeconds(30));
+        var ct = TestContext.Current.CancellationToken;
+        const int locks = 15, clientsPerLock = 3, perClient = 12;
+        var runs = (from l in Enumerable.Range(0, locks)
+                    from c in Enumerable.Range(0, clientsPerLock)
+                    select new LockHolderRun($"history-{l}", $"client-{l}-{c}", perClient, 1000, 2000, 0.05, 0.2, 60_000, Seed: l * 100 + c)).ToList();
 
-        var history = await LockHistoryRun.RunAsync(fixture.Locks, "history", load, TestContext.Current.CancellationToken);
+        var ids = await Task.WhenAll(runs.Select(r => fixture.Client.ScheduleNewOrchestrationInstanceAsync(nameof(LockHolderOrchestrator), r, ct)));
+        var history = new LockHistory();
+        foreach (var id in ids)
+        {
+            var done = await fixture.WaitForCompletionAsync(id, TimeSpan.FromSeconds(200));
+            Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{id}: {done.RuntimeStatus} {done.FailureDetails?.ErrorMessage}");
+            foreach (var hold in done.ReadOutputAs<List<LockHold>>()!)
+            {
+                history.Record(hold);
+            }
+        }
 
         AssertSafe(history, 500);
     }
@@ -59,8 +77,8 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
     {
         var t0 = DateTimeOffset.UnixEpoch;
         var history = new LockHistory();
-        history.Record(new LockHold("a", "c1", 5, t0, t0.AddSeconds(10), t0.AddSeconds(3), Released: true));
-        history.Record(new LockHold("a", "c2", 4, t0.AddSeconds(2), t0.AddSeconds(10), t0.AddSeconds(4), Released: false));
+        history.Record(new LockHold("a", "c1", 5, t0, t0.AddSeconds(10), t0.AddSeconds(3), Released: true, t0.AddSeconds(3.1)));
+        history.Record(new LockHold("a", "c2", 4, t0.AddSeconds(2), t0.AddSeconds(10), t0.AddSeconds(4), Released: false, t0.AddSeconds(4.1)));
 
         var violations = history.Violations();
 
@@ -72,13 +90,23 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
 
     private static void AssertSafe(LockHistory history, int minimum)
     {
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{history.Holds.Count} grants, {history.Holds.Count(h => !h.Released)} refused releases after expiry, " +
+            $"{history.Holds.Count(h => h.GrantedAt >= h.ExpiresAt)} seen only after their lease ended, tokens up to {history.Holds.Max(h => h.Token)}.");
         Assert.Empty(history.Violations());
         Assert.True(history.Holds.Count >= minimum, $"only {history.Holds.Count} grants recorded");
-        Assert.Contains(history.Holds, h => h.Expired && !h.Released);
+        Assert.Contains(history.Holds, h => h.PausedPastLease && !h.Released);
         Assert.Contains(history.Holds, h => h.Released);
     }
 
-    public sealed class Fixture(ServicesFixture services) : LocksDurableFixture(services);
+    public sealed class Fixture(ServicesFixture services) : LocksDurableFixture(services)
+    {
+        protected override void Register(DurableTaskRegistry registry)
+        {
+            base.Register(registry);
+            registry.AddOrchestrator<LockHolderOrchestrator>();
+        }
+    }
 
     /// <summary>A deliberately broken lock (test double of the seed sample), for showing the checker can fail.</summary>
     private sealed class SeedLockDouble(IDatabase db, string prefix) : IDistributedLock
