@@ -1,9 +1,11 @@
+using Serverless.Bench.Locks;
 using Serverless.Bench.Sessions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
 var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sessions"] = SessionBench.RunAsync,
+    ["locks"] = LockBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();
