@@ -95,10 +95,10 @@ public static class LockBench
 
         var lines = new List<string>
         {
-            Row("counter add signals, one entity", 1, 300, await SignalsAsync(client, 300)),
-            Row("counter add calls from an orchestration, one entity", 1, 40, await LoopsAsync(client, nameof(CounterCallsOrchestrator), 1, 40)),
-            Row("entity lock acquire+release pairs, one lock", 1, 25, await LoopsAsync(client, nameof(LockPairsOrchestrator), 1, 25)),
-            Row("entity lock acquire+release pairs, one lock each", 8, 8 * 10, await LoopsAsync(client, nameof(LockPairsOrchestrator), 8, 10)),
+            Row("counter add signals, one entity", 1, 500, await SignalsAsync(client, 500)),
+            Row("counter add calls from an orchestration, one entity", 1, 100, await LoopsAsync(client, nameof(CounterCallsOrchestrator), 1, 100)),
+            Row("entity lock acquire+release pairs, one lock", 1, 60, await LoopsAsync(client, nameof(LockPairsOrchestrator), 1, 60)),
+            Row("entity lock acquire+release pairs, one lock each", 8, 8 * 30, await LoopsAsync(client, nameof(LockPairsOrchestrator), 8, 30)),
         };
         return lines;
     }
