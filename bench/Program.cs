@@ -1,4 +1,5 @@
 using Serverless.Bench.Dispatch;
+using Serverless.Bench.Locks;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 
@@ -8,6 +9,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["sessions"] = SessionBench.RunAsync,
     ["search"] = SearchBench.RunAsync,
     ["dispatch"] = DispatchBench.RunAsync,
+    ["locks"] = LockBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

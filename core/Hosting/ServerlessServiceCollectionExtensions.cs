@@ -46,6 +46,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessSessions(configuration);
         services.AddServerlessSearch(configuration);
         services.AddServerlessDispatch(configuration);
+        services.AddServerlessLocking(configuration);
         return services;
     }
 

@@ -16,7 +16,8 @@ public sealed class DispatchPoolHttpTests(ServicesFixture services)
     [Fact(Timeout = 15_000)]
     public async Task PutCreatesThenReplacesKeepingHealthAndGetShowsLiveState()
     {
-        using var app = await DispatchApp.StartAsync(services);
+        // A stopped clock: the shown latency is decayed to "now", and a slow machine would otherwise decay it.
+        using var app = await DispatchApp.StartAsync(services, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow));
 
         var created = await PutAsync(app, "orders", TwoTargets);
         var held = (await app.Store.PickAsync("orders")).Lease!;

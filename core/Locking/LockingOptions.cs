@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Serverless.Core.Locking;
+
+/// <summary>Lock limits. Bound from the <c>Locking</c> configuration section and validated at start-up.</summary>
+public sealed class LockingOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Locking";
+
+    /// <summary>Longest lease a caller may ask for, in milliseconds; a vanished holder blocks others at most this long.</summary>
+    [Range(1_000, 86_400_000)]
+    public int MaxLeaseMs { get; set; } = 300_000;
+
+    /// <summary>Longest a caller may wait for a grant, in milliseconds (bounds how long an HTTP request stays open).</summary>
+    [Range(0, 230_000)]
+    public int MaxWaitMs { get; set; } = 60_000;
+
+    /// <summary>Longest pause between two tries of a waiting Redis acquire, in milliseconds.</summary>
+    [Range(1, 5_000)]
+    public int RedisRetryMaxDelayMs { get; set; } = 200;
+
+    /// <summary>Table holding fenced records (the example resource that refuses stale tokens).</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string FencedTable { get; set; } = "fenced";
+
+    /// <summary><see cref="MaxLeaseMs"/> as a time span.</summary>
+    public TimeSpan MaxLease => TimeSpan.FromMilliseconds(MaxLeaseMs);
+
+    /// <summary><see cref="MaxWaitMs"/> as a time span.</summary>
+    public TimeSpan MaxWait => TimeSpan.FromMilliseconds(MaxWaitMs);
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Serverless.Core.Locking;
+using Serverless.Functions.Http;
+
+namespace Serverless.Functions.Locks;
+
+/// <summary>Body of the lock actions: <c>{"owner", "leaseMs", "waitMs", "token"}</c> (which ones depends on the action).</summary>
+internal sealed record LockBody(string? Owner, long? LeaseMs, long? WaitMs, long? Token);
+
+/// <summary>HTTP mapping for locks: reading the body and turning lock results into responses.</summary>
+internal static class LockHttp
+{
+    private const int MaxBodyBytes = 4096;
+
+    public static async Task<(LockBody? Body, IActionResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length > MaxBodyBytes)
+        {
+            return (null, Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {MaxBodyBytes} bytes."));
+        }
+
+        try
+        {
+            var body = buffer.Length == 0 ? null : JsonSerializer.Deserialize<LockBody>(buffer.ToArray(), JsonSerializerOptions.Web);
+            return body is null ? (null, Problem.BadRequest("Expected a JSON object body.")) : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem.BadRequest($"Expected {{\"owner\": string, \"leaseMs\": integer, \"waitMs\": integer?, \"token\": integer}}: {ex.Message}"));
+        }
+    }
+
+    /// <summary>Null when the body has what <paramref name="action"/> needs within the limits, else the 400 to answer.</summary>
+    public static IActionResult? Check(string action, LockBody body, LockingOptions options)
+    {
+        if (LockRules.CheckOwner(body.Owner) is { } owner)
+        {
+            return Problem.BadRequest(owner);
+        }
+
+        if (action != "acquire" && body.Token is not > 0)
+        {
+            return Problem.BadRequest("token (a positive integer, the fencing token of the grant) is required.");
+        }
+
+        if (action != "release")
+        {
+            if (body.LeaseMs is not { } lease)
+            {
+                return Problem.BadRequest("leaseMs is required.");
+            }
+
+            if (LockRules.CheckLease(TimeSpan.FromMilliseconds(lease), options.MaxLease) is { } leaseProblem)
+            {
+                return Problem.BadRequest(leaseProblem);
+            }
+        }
+
+        return action == "acquire" && LockRules.CheckWait(TimeSpan.FromMilliseconds(body.WaitMs ?? 0), options.MaxWait) is { } waitProblem
+            ? Problem.BadRequest(waitProblem)
+            : null;
+    }
+
+    public static IActionResult Answer(LockResult result) => result.Outcome switch
+    {
+        LockOutcome.Granted or LockOutcome.Released or LockOutcome.Extended => new JsonResult(result),
+        LockOutcome.Busy => Problem.Conflict("The lock is held by another owner."),
+        LockOutcome.Queued => Problem.Of(StatusCodes.Status409Conflict, "Conflict", "The owner is still waiting in line for the lock.",
+            new Dictionary<string, object?> { ["position"] = result.Position }),
+        LockOutcome.NotHolder => Problem.Conflict("The owner does not hold the lock with this token (wrong owner or token, or the lease expired)."),
+        _ => throw new ArgumentOutOfRangeException(nameof(result), result.Outcome, null),
+    };
+
+    public static IActionResult Unavailable(TimeoutException ex)
+    {
+        var result = Problem.Of(StatusCodes.Status503ServiceUnavailable, "Service unavailable", ex.Message);
+        return new RetryAfterResult(result, seconds: 5);
+    }
+
+    /// <summary>Adds <c>Retry-After</c> to a problem response.</summary>
+    private sealed class RetryAfterResult(ObjectResult inner, int seconds) : IActionResult
+    {
+        public Task ExecuteResultAsync(ActionContext context)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteResultAsync(context);
+        }
+    }
+}

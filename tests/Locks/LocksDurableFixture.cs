@@ -1,0 +1,25 @@
+using Microsoft.DurableTask;
+using Serverless.Orchestrations.Counters;
+using Serverless.Orchestrations.Locks;
+using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
+
+namespace Serverless.Tests.Locks;
+
+/// <summary>The lock and counter entities with their orchestrations, on a fresh task hub per test class.</summary>
+public class LocksDurableFixture(ServicesFixture services) : DurableFixture(services)
+{
+    public EntityLockClient Locks => new(Client, TimeProvider.System);
+
+    protected override void Register(DurableTaskRegistry registry)
+    {
+        registry.AddEntity<LockEntity>();
+        registry.AddOrchestrator<LockAcquireOrchestrator>();
+        registry.AddOrchestrator<LockCommandOrchestrator>();
+        registry.AddOrchestrator<LockGrantNotifier>();
+        registry.AddEntity<CounterEntity>();
+        registry.AddEntity<BoundedCounterEntity>();
+        registry.AddOrchestrator<TransferOrchestrator>();
+        registry.AddOrchestrator<StockTakeOrchestrator>();
+    }
+}
