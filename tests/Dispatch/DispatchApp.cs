@@ -11,53 +11,29 @@ using Xunit;
 
 namespace Serverless.Tests.Dispatch;
 
-/// <summary>An app instance with its own key prefix (or a shared one, to act as a second instance of the same app).</summary>
-internal sealed class DispatchApp : IDisposable
+/// <summary>A dispatch app instance (see <see cref="TestApp"/>); <see cref="StartSharingAsync"/> makes a second instance of the same app.</summary>
+internal sealed class DispatchApp(IHost host, string prefix) : TestApp(host, prefix)
 {
-    private readonly IHost _host;
+    public DispatchStore Store => Get<DispatchStore>();
 
-    private DispatchApp(IHost host, string prefix)
-    {
-        _host = host;
-        Prefix = prefix;
-    }
+    public DispatchForwarder Forwarder => Get<DispatchForwarder>();
 
-    public string Prefix { get; }
+    public QueueDispatcher Queue => Get<QueueDispatcher>();
 
-    public IServiceProvider Services => _host.Services;
+    public DispatchProbe Probe => Get<DispatchProbe>();
 
-    public DispatchStore Store => _host.Services.GetRequiredService<DispatchStore>();
+    public StorageClients Storage => Get<StorageClients>();
 
-    public DispatchForwarder Forwarder => _host.Services.GetRequiredService<DispatchForwarder>();
+    public DispatchPoolFunctions Pools => Create<DispatchPoolFunctions>();
 
-    public QueueDispatcher Queue => _host.Services.GetRequiredService<QueueDispatcher>();
-
-    public DispatchProbe Probe => _host.Services.GetRequiredService<DispatchProbe>();
-
-    public StorageClients Storage => _host.Services.GetRequiredService<StorageClients>();
-
-    public IServer RedisServer => _host.Services.GetRequiredService<IConnectionMultiplexer>().GetServers()[0];
-
-    public DispatchPoolFunctions Pools => ActivatorUtilities.CreateInstance<DispatchPoolFunctions>(_host.Services);
-
-    public DispatchForwardFunction Forward => ActivatorUtilities.CreateInstance<DispatchForwardFunction>(_host.Services);
+    public DispatchForwardFunction Forward => Create<DispatchForwardFunction>();
 
     public static Task<DispatchApp> StartAsync(ServicesFixture services, Dictionary<string, string?>? settings = null, TimeProvider? time = null) =>
-        StartSharingAsync(services, $"t{Guid.NewGuid():N}"[..12] + ":", settings, time);
+        StartSharingAsync(services, NewPrefix(), settings, time);
 
     /// <summary>An instance over <paramref name="prefix"/>: two apps with one prefix share every pool.</summary>
-    public static async Task<DispatchApp> StartSharingAsync(ServicesFixture services, string prefix, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
-    {
-        var all = new Dictionary<string, string?>(settings ?? []) { ["Redis:KeyPrefix"] = prefix };
-        var host = await services.StartAppAsync(all, s =>
-        {
-            if (time is not null)
-            {
-                s.AddSingleton(time);
-            }
-        });
-        return new DispatchApp(host, prefix);
-    }
+    public static async Task<DispatchApp> StartSharingAsync(ServicesFixture services, string prefix, Dictionary<string, string?>? settings = null, TimeProvider? time = null) =>
+        new(await StartHostAsync(services, prefix, settings, time), prefix);
 
     /// <summary>A fake clock on a whole millisecond, the resolution the scripts keep.</summary>
     public static FakeTimeProvider Clock() => new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
@@ -71,23 +47,10 @@ internal sealed class DispatchApp : IDisposable
         await Store.SaveAsync(pool, definition!);
     }
 
-    public async Task<List<string>> KeysAsync()
-    {
-        var keys = new List<string>();
-        await foreach (var key in RedisServer.KeysAsync(pattern: Prefix + "*"))
-        {
-            keys.Add(key!);
-        }
-
-        return keys;
-    }
-
     public async Task<string> PickAsync(string pool)
     {
         var pick = await Store.PickAsync(pool);
         Assert.Equal(PickStatus.Picked, pick.Status);
         return pick.Lease!.TargetId;
     }
-
-    public void Dispose() => _host.Dispose();
 }

@@ -9,49 +9,30 @@ using StackExchange.Redis;
 
 namespace Serverless.Tests.Locks;
 
-/// <summary>An app instance with its own Redis key prefix and fenced table, so lock tests never see each other.</summary>
-internal sealed class LockApp : IDisposable
+/// <summary>A lock app instance (see <see cref="TestApp"/>) with its own fenced table.</summary>
+internal sealed class LockApp(IHost host, string prefix, string table) : TestApp(host, prefix)
 {
-    private readonly IHost _host;
+    public string TableName { get; } = table;
 
-    private LockApp(IHost host, string prefix, string table)
-    {
-        _host = host;
-        Prefix = prefix;
-        TableName = table;
-    }
+    public RedisLock Redis => Get<RedisLock>();
 
-    public string Prefix { get; }
+    public FencedTable Fenced => Get<FencedTable>();
 
-    public string TableName { get; }
-
-    public IServiceProvider Services => _host.Services;
-
-    public RedisLock Redis => _host.Services.GetRequiredService<RedisLock>();
-
-    public FencedTable Fenced => _host.Services.GetRequiredService<FencedTable>();
-
-    public IDatabase Database => _host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
-
-    public LockFunctions Functions => ActivatorUtilities.CreateInstance<LockFunctions>(_host.Services);
+    public LockFunctions Functions => Create<LockFunctions>();
 
     /// <summary>A raw table client (no fencing) for read-modify-write experiments.</summary>
     public async Task<TableClient> RawTableAsync()
     {
-        var table = _host.Services.GetRequiredService<StorageClients>().Tables.GetTableClient(TableName + "raw");
+        var table = Get<StorageClients>().Tables.GetTableClient(TableName + "raw");
         await table.CreateIfNotExistsAsync();
         return table;
     }
 
     public static async Task<LockApp> StartAsync(ServicesFixture services, Action<IServiceCollection>? configure = null)
     {
-        var id = Guid.NewGuid().ToString("N")[..10];
-        var prefix = $"t{id}:";
-        var table = $"fenced{id}";
-        var host = await services.StartAppAsync(
-            new Dictionary<string, string?> { ["Redis:KeyPrefix"] = prefix, ["Locking:FencedTable"] = table }, configure);
+        var prefix = NewPrefix();
+        var table = $"fenced{prefix[1..^1]}";
+        var host = await StartHostAsync(services, prefix, new() { ["Locking:FencedTable"] = table }, configure: configure);
         return new LockApp(host, prefix, table);
     }
-
-    public void Dispose() => _host.Dispose();
 }

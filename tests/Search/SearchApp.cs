@@ -33,7 +33,7 @@ internal sealed class SearchWorld(ServicesFixture services, Dictionary<string, s
     public async Task<SearchApp> StartAsync(Action<IServiceCollection>? configure = null)
     {
         var host = await services.StartAppAsync(Settings, configure);
-        var app = new SearchApp(host);
+        var app = new SearchApp(host, Settings["Redis:KeyPrefix"]!);
         await app.Index.Ready.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return app;
     }
@@ -48,24 +48,18 @@ internal sealed class SearchWorld(ServicesFixture services, Dictionary<string, s
     }
 }
 
-internal sealed class SearchApp(IHost host) : IDisposable
+internal sealed class SearchApp(IHost host, string prefix) : TestApp(host, prefix)
 {
-    public T Get<T>() where T : notnull => host.Services.GetRequiredService<T>();
-
     public SearchIndex Index => Get<SearchIndex>();
 
     public SearchService Search => Get<SearchService>();
 
-    public SearchFunctions Functions => ActivatorUtilities.CreateInstance<SearchFunctions>(host.Services);
+    public SearchFunctions Functions => Create<SearchFunctions>();
 
-    public CatalogFunctions Catalog => ActivatorUtilities.CreateInstance<CatalogFunctions>(host.Services);
-
-    public IDatabase Redis => Get<IConnectionMultiplexer>().GetDatabase();
+    public CatalogFunctions Catalog => Create<CatalogFunctions>();
 
     public Task<SearchResponse> QueryAsync(string q, string? sort = null, string? category = null, string? brand = null, string? min = null, string? max = null) =>
         Search.SearchAsync(new SearchRequest(q, category, brand, min, max, sort).Parse().Query!, TestContext.Current.CancellationToken).AsTask();
-
-    public void Dispose() => host.Dispose();
 }
 
 internal static class Products

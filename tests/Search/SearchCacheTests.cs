@@ -74,7 +74,7 @@ public sealed class SearchCacheTests(ServicesFixture services)
         var ttls = new List<TimeSpan>();
         await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
         {
-            if (await app.Redis.KeyTimeToLiveAsync(key) is { } ttl)
+            if (await app.Database.KeyTimeToLiveAsync(key) is { } ttl)
             {
                 ttls.Add(ttl);
             }
@@ -124,7 +124,7 @@ public sealed class SearchCacheTests(ServicesFixture services)
         var payloads = new Dictionary<string, byte[]>();
         await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
         {
-            payloads[key!] = (byte[])(await app.Redis.HashGetAsync(key, "data"))!;
+            payloads[key!] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
         }
 
         Assert.Equal(100, big.Result.Hits.Count);

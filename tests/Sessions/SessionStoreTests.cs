@@ -68,7 +68,7 @@ public sealed class SessionStoreTests(ServicesFixture services)
             clock.Advance(TimeSpan.FromMinutes(5));
             var touched = (await app.Store.TouchAsync(created.Id)).Session!;
             Assert.True(touched.ExpiresAt <= created.AbsoluteExpiresAt);
-            var ttl = await app.Redis.KeyTimeToLiveAsync((await app.KeysAsync()).Single(k => k.Contains(":sess:", StringComparison.Ordinal)));
+            var ttl = await app.Database.KeyTimeToLiveAsync((await app.KeysAsync()).Single(k => k.Contains(":sess:", StringComparison.Ordinal)));
             // Redis keeps milliseconds; the fake clock has ticks below that.
             var untilDeadline = created.AbsoluteExpiresAt - clock.GetUtcNow() + TimeSpan.FromMilliseconds(1);
             Assert.True(ttl <= untilDeadline, $"TTL {ttl} outlives the absolute deadline ({untilDeadline}) at minute {minute}");
