@@ -5,9 +5,12 @@ namespace Serverless.Core.Dispatch;
 /// <summary>
 /// Every dispatch decision and state change is one Lua script: atomic, one round trip, and one shared sequence for all
 /// instances. Layout under the pool base <c>{prefix}dispatch:{pool}:</c> (the braces are a cluster hash tag, so a pool's
-/// keys share a slot): <c>pool</c> hash (policy, target ids, definition JSON), <c>seq</c> counter, <c>t:{id}</c> hash per
-/// target (weight, address, SWRR current weight, peak EWMA, failures, ejection), <c>l:{id}</c> sorted set of in-flight
-/// leases scored by expiry. Time is the caller's clock (ARGV), so tests can drive it with a fake clock.
+/// keys share a slot): <c>pool</c> hash (policy, target ids, definition JSON, and every target's state as
+/// <c>{id}:{field}</c>: weight, kind, address, SWRR current weight, peak EWMA, failures, ejection), <c>seq</c> counter,
+/// <c>l:{id}</c> sorted set of in-flight leases scored by expiry. Time is the caller's clock (ARGV), so tests can drive
+/// it with a fake clock.
+/// Why one hash for all targets: a pick reads every target's state, and one HMGET for the pool cost far less Redis CPU
+/// than one HMGET per target (measured: a 4-target pick spent ~20 µs in Redis against ~2.5 µs for an empty script).
 /// Weights are scaled by 1000 inside the scripts so slow start can ramp them in whole numbers (SWRR is scale-free).
 /// Common ARGV: 1 pool base, 2 now (ms), 3 slow-start window (ms), 4 latency decay (ms).
 /// </summary>
@@ -32,11 +35,20 @@ internal static class DispatchScripts
           end
           return scaled
         end
-        -- In-flight leases; expired ones (a crashed caller's) are dropped first so they stop counting.
+        -- Unexpired in-flight leases (a crashed caller's lease stops counting when it expires). Counting by score is
+        -- one command; expired members are only removed when the target takes a new lease (see Pick), which keeps the
+        -- set bounded without a write per target per pick.
         local function inflight(id)
-          local key = base .. 'l:' .. id
-          redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-          return redis.call('ZCARD', key)
+          return redis.call('ZCOUNT', base .. 'l:' .. id, '(' .. ARGV[2], '+inf')
+        end
+        -- The state fields of the given targets, read with one HMGET of the pool hash: row k holds fields[1..#names].
+        local function state(list, names)
+          local fields = {}
+          for _, id in ipairs(list) do
+            for _, name in ipairs(names) do fields[#fields + 1] = id .. ':' .. name end
+          end
+          if #fields == 0 then return {} end
+          return redis.call('HMGET', KEYS[1], unpack(fields))
         end
         -- Peak EWMA read with decay since the last sample, so a target that was slow once is tried again in time.
         local function latency(ewma, at)
@@ -55,18 +67,30 @@ internal static class DispatchScripts
         local policy = cfg[1]
         local avail = {}
         local soonest = nil
+        local list = {}
         for _, id in ipairs(ids(cfg[2])) do
-          if id ~= ARGV[7] then
-            local s = redis.call('HMGET', base .. 't:' .. id, 'w', 'until', 'since', 'cw', 'ewma', 'at', 'kind', 'addr')
-            local weight = tonumber(s[1]) or 0
-            local ejected = tonumber(s[2]) or 0
-            if ejected > now then
-              if weight > 0 and (not soonest or ejected < soonest) then soonest = ejected end
-            else
-              local ew = effective(weight, tonumber(s[3]) or 0)
-              if ew > 0 then
-                avail[#avail + 1] = {id = id, ew = ew, cw = tonumber(s[4]) or 0, ewma = tonumber(s[5]) or 0, at = tonumber(s[6]) or 0, kind = s[7], addr = s[8]}
-              end
+          if id ~= ARGV[7] then list[#list + 1] = id end
+        end
+        -- Only the fields this policy uses are read (each field read costs Redis about as much as a small command);
+        -- the chosen target's kind and address are read once it is chosen.
+        local names = {'w', 'until', 'since'}
+        if policy == 'weighted-round-robin' then names[4] = 'cw' end
+        if policy == 'least-response-time' or policy == 'power-of-two-choices' then names[4] = 'ewma'; names[5] = 'at' end
+        local all = state(list, names)
+        local width = #names
+        for k, id in ipairs(list) do
+          local o = (k - 1) * width
+          local weight = tonumber(all[o + 1]) or 0
+          local ejected = tonumber(all[o + 2]) or 0
+          if ejected > now then
+            if weight > 0 and (not soonest or ejected < soonest) then soonest = ejected end
+          else
+            local ew = effective(weight, tonumber(all[o + 3]) or 0)
+            if ew > 0 then
+              local t = {id = id, ew = ew, cw = 0, ewma = 0, at = 0}
+              if width == 4 then t.cw = tonumber(all[o + 4]) or 0 end
+              if width == 5 then t.ewma = tonumber(all[o + 4]) or 0; t.at = tonumber(all[o + 5]) or 0 end
+              avail[#avail + 1] = t
             end
           end
         end
@@ -94,7 +118,12 @@ internal static class DispatchScripts
             if not pick or t.cw > pick.cw then pick = t end
           end
           pick.cw = pick.cw - total
-          for _, t in ipairs(avail) do redis.call('HSET', base .. 't:' .. t.id, 'cw', t.cw) end
+          local write = {}
+          for _, t in ipairs(avail) do
+            write[#write + 1] = t.id .. ':cw'
+            write[#write + 1] = t.cw
+          end
+          redis.call('HSET', KEYS[1], unpack(write))
         elseif policy == 'power-of-two-choices' and n > 1 then
           local total = 0
           for _, t in ipairs(avail) do total = total + t.ew end
@@ -127,10 +156,12 @@ internal static class DispatchScripts
         end
         local leases = base .. 'l:' .. pick.id
         local ms = tonumber(ARGV[5])
+        -- Expired leases (crashed callers) are dropped here, so a set never holds more than one lease period of picks.
         redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
         redis.call('ZADD', leases, now + ms, ARGV[6])
         redis.call('PEXPIRE', leases, 2 * ms)
-        return {'ok', pick.id, pick.kind, pick.addr, seq, a and a.id or '', b and b.id or ''}
+        local where = redis.call('HMGET', KEYS[1], pick.id .. ':kind', pick.id .. ':addr')
+        return {'ok', pick.id, where[1], where[2], seq, a and a.id or '', b and b.id or ''}
         """);
 
     // ARGV 5 target id, 6 lease id ('' = none, e.g. a probe), 7 outcome 'ok' | 'fail' | 'release', 8 latency ms (-1 = none),
@@ -138,12 +169,15 @@ internal static class DispatchScripts
     // Reply: {'ok'} | {'failed', consecutive failures} | {'ejected', until ms} | {'missing'}.
     public static readonly RedisScript Record = new(Prelude + """
         local id = ARGV[5]
-        local key = base .. 't:' .. id
+        local function f(name) return id .. ':' .. name end
         if ARGV[6] ~= '' then redis.call('ZREM', base .. 'l:' .. id, ARGV[6]) end
-        if redis.call('EXISTS', key) == 0 then return {'missing'} end
+        -- A target exists while it has an address; the same HMGET reads the state the outcome needs.
+        local s = redis.call('HMGET', KEYS[1], f('addr'), f('ewma'), f('at'), f('until'), f('since'), f('streak'))
+        if not s[1] then return {'missing'} end
         if ARGV[7] == 'release' then return {'ok'} end
-        local s = redis.call('HMGET', key, 'ewma', 'at', 'until', 'since', 'streak')
+        table.remove(s, 1)
         local sample = tonumber(ARGV[8])
+        local write = {}
         if sample >= 0 then
           -- Peak EWMA (Finagle): a slower sample is taken at once, faster ones are blended in with time decay.
           local ewma = tonumber(s[1]) or 0
@@ -153,24 +187,34 @@ internal static class DispatchScripts
             local w = math.exp(-math.max(0, now - (tonumber(s[2]) or now)) / decay)
             ewma = ewma * w + sample * (1 - w)
           end
-          redis.call('HSET', key, 'ewma', tostring(ewma), 'at', now)
+          write = {f('ewma'), tostring(ewma), f('at'), now}
         end
         local ejected = tonumber(s[3]) or 0
         local since = tonumber(s[4]) or 0
         local streak = tonumber(s[5]) or 0
+        -- Latency and health changes go out in one HSET.
+        local function flush()
+          if #write > 0 then redis.call('HSET', KEYS[1], unpack(write)) end
+        end
         if ARGV[7] == 'ok' then
-          redis.call('HSET', key, 'fails', 0)
+          write[#write + 1] = f('fails')
+          write[#write + 1] = 0
           -- The ejection streak (which doubles the backoff) ends once the target got through slow start healthy.
-          if streak > 0 and ejected <= now and now - since >= slow then redis.call('HSET', key, 'streak', 0) end
+          if streak > 0 and ejected <= now and now - since >= slow then
+            write[#write + 1] = f('streak')
+            write[#write + 1] = 0
+          end
+          flush()
           return {'ok'}
         end
+        flush()
         -- Failures of requests that were already in flight when the target was ejected do not extend the ejection.
         if ejected > now then return {'ejected', ejected} end
-        local fails = redis.call('HINCRBY', key, 'fails', 1)
+        local fails = redis.call('HINCRBY', KEYS[1], f('fails'), 1)
         if fails < tonumber(ARGV[9]) then return {'failed', fails} end
         streak = math.min(streak + 1, 40)
         local untilAt = now + math.min(tonumber(ARGV[10]) * 2 ^ (streak - 1), tonumber(ARGV[11]))
-        redis.call('HSET', key, 'fails', 0, 'streak', streak, 'until', untilAt, 'since', untilAt)
+        redis.call('HSET', KEYS[1], f('fails'), 0, f('streak'), streak, f('until'), untilAt, f('since'), untilAt)
         return {'ejected', untilAt}
         """);
 
@@ -179,18 +223,25 @@ internal static class DispatchScripts
     // Every SWRR current weight is reset so the new weights start a clean sequence.
     public static readonly RedisScript Save = new(Prelude + """
         local old = redis.call('HGET', KEYS[1], 'targets')
+        local function forget(id)
+          local fields = {}
+          for _, name in ipairs({'w', 'kind', 'addr', 'cw', 'until', 'since', 'ewma', 'at', 'fails', 'streak'}) do
+            fields[#fields + 1] = id .. ':' .. name
+          end
+          redis.call('HDEL', KEYS[1], unpack(fields))
+          redis.call('DEL', base .. 'l:' .. id)
+        end
         local keep = {}
         local list = {}
         for i = 8, #ARGV, 4 do
           local id = ARGV[i]
-          local key = base .. 't:' .. id
           keep[id] = true
           list[#list + 1] = id
-          if redis.call('HGET', key, 'addr') ~= ARGV[i + 3] then redis.call('DEL', key, base .. 'l:' .. id) end
-          redis.call('HSET', key, 'w', ARGV[i + 1], 'kind', ARGV[i + 2], 'addr', ARGV[i + 3], 'cw', 0)
+          if redis.call('HGET', KEYS[1], id .. ':addr') ~= ARGV[i + 3] then forget(id) end
+          redis.call('HSET', KEYS[1], id .. ':w', ARGV[i + 1], id .. ':kind', ARGV[i + 2], id .. ':addr', ARGV[i + 3], id .. ':cw', 0)
         end
         for _, id in ipairs(ids(old)) do
-          if not keep[id] then redis.call('DEL', base .. 't:' .. id, base .. 'l:' .. id) end
+          if not keep[id] then forget(id) end
         end
         redis.call('HSET', KEYS[1], 'policy', ARGV[6], 'targets', table.concat(list, ' '), 'json', ARGV[7])
         redis.call('SADD', KEYS[2], ARGV[5])
@@ -204,8 +255,10 @@ internal static class DispatchScripts
         local cfg = redis.call('HMGET', KEYS[1], 'json', 'targets')
         if not cfg[1] then return {'missing'} end
         local rows = {}
-        for _, id in ipairs(ids(cfg[2])) do
-          local s = redis.call('HMGET', base .. 't:' .. id, 'w', 'until', 'since', 'ewma', 'at', 'fails', 'streak')
+        local list = ids(cfg[2])
+        local all = state(list, {'w', 'until', 'since', 'ewma', 'at', 'fails', 'streak'})
+        for k, id in ipairs(list) do
+          local s = {unpack(all, (k - 1) * 7 + 1, k * 7)}
           local weight = tonumber(s[1]) or 0
           local ejected = tonumber(s[2]) or 0
           local ew = 0
@@ -222,7 +275,7 @@ internal static class DispatchScripts
         local targets = redis.call('HGET', KEYS[1], 'targets')
         redis.call('SREM', KEYS[2], ARGV[5])
         if not targets then return 0 end
-        for _, id in ipairs(ids(targets)) do redis.call('DEL', base .. 't:' .. id, base .. 'l:' .. id) end
+        for _, id in ipairs(ids(targets)) do redis.call('DEL', base .. 'l:' .. id) end
         redis.call('DEL', KEYS[1], base .. 'seq')
         return 1
         """);

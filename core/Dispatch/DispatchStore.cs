@@ -101,22 +101,22 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             return new PickResult(PickStatus.PoolNotFound);
         }
 
+        // The pick is the hot path: its arguments go straight into one array (no list, no copy) and the random numbers
+        // as doubles, which the client writes without a culture-aware string round trip.
         var limits = options.Value;
         var leaseId = Guid.NewGuid().ToString("N");
-        var args = Common(pool);
-        args.Add((long)limits.LeaseDuration.TotalMilliseconds);
-        args.Add(leaseId);
-        args.Add(excludeTargetId ?? "");
-        args.Add(Random().ToString("R", CultureInfo.InvariantCulture));
-        args.Add(Random().ToString("R", CultureInfo.InvariantCulture));
-        args.Add((long)limits.Timeout.TotalMilliseconds);
-        var reply = (RedisResult[])(await DispatchScripts.Pick.EvaluateAsync(_db, [PoolKey(pool)], [.. args]))!;
+        var poolBase = Base(pool);
+        RedisValue[] args =
+        [
+            poolBase, time.GetUtcNow().ToUnixTimeMilliseconds(), (long)limits.SlowStart.TotalMilliseconds, (long)limits.LatencyDecay.TotalMilliseconds,
+            (long)limits.LeaseDuration.TotalMilliseconds, leaseId, excludeTargetId ?? "", Random(), Random(), (long)limits.Timeout.TotalMilliseconds,
+        ];
+        var reply = (RedisResult[])(await DispatchScripts.Pick.EvaluateAsync(_db, [poolBase + "pool"], args))!;
         switch ((string?)reply[0])
         {
             case "ok":
-                var samples = new[] { (string?)reply[5], (string?)reply[6] }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
                 var kind = (string?)reply[2] == "queue" ? TargetKind.Queue : TargetKind.Http;
-                return new PickResult(PickStatus.Picked, new PoolLease(pool, (string)reply[1]!, kind, (string)reply[3]!, leaseId, (long)reply[4], samples));
+                return new PickResult(PickStatus.Picked, new PoolLease(pool, (string)reply[1]!, kind, (string)reply[3]!, leaseId, (long)reply[4], Samples((string?)reply[5], (string?)reply[6])));
             case "missing":
                 return new PickResult(PickStatus.PoolNotFound);
             case "ejected":
@@ -156,6 +156,9 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             _ => new RecordResult(false, 0, null),
         };
     }
+
+    private static string[] Samples(string? a, string? b) =>
+        string.IsNullOrEmpty(a) ? [] : string.IsNullOrEmpty(b) ? [a] : [a, b];
 
     private RedisKey PoolKey(string pool) => Base(pool) + "pool";
 

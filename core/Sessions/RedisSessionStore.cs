@@ -91,21 +91,34 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        var sets = changes.Where(c => c.Value.ValueKind != JsonValueKind.Null).ToList();
-        var extra = new List<RedisValue>(3 + (2 * changes.Count))
+        // One pass and one exactly sized array (this is the hot write path): set pairs fill from the front,
+        // removals from the back, so the script sees pairs first and then the fields to delete.
+        var removals = 0;
+        foreach (var change in changes)
         {
-            expectedVersion?.ToString(CultureInfo.InvariantCulture) ?? "",
-            options.Value.MaxAttributes,
-            sets.Count,
-        };
-        foreach (var (name, value) in sets)
-        {
-            extra.Add(AttributePrefix + name);
-            extra.Add(value.GetRawText());
+            removals += change.Value.ValueKind == JsonValueKind.Null ? 1 : 0;
         }
 
-        extra.AddRange(changes.Where(c => c.Value.ValueKind == JsonValueKind.Null).Select(c => (RedisValue)(AttributePrefix + c.Key)));
-        var reply = await RunAsync(SessionScripts.Update, id, [.. extra]);
+        var pairs = changes.Count - removals;
+        var extra = new RedisValue[3 + (2 * pairs) + removals];
+        extra[0] = expectedVersion?.ToString(CultureInfo.InvariantCulture) ?? "";
+        extra[1] = options.Value.MaxAttributes;
+        extra[2] = pairs;
+        var (front, back) = (3, extra.Length);
+        foreach (var (name, value) in changes)
+        {
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                extra[--back] = AttributePrefix + name;
+            }
+            else
+            {
+                extra[front++] = AttributePrefix + name;
+                extra[front++] = value.GetRawText();
+            }
+        }
+
+        var reply = await RunAsync(SessionScripts.Update, id, extra);
         return Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])),
@@ -180,10 +193,16 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
     private async Task<RedisResult[]> RunAsync(RedisScript script, string id, params RedisValue[] extra)
     {
+        // Built as one array (no list growth and copy): this runs on every read and write.
         var handle = SessionId.Handle(id);
-        var args = CommonArgs(handle, time.GetUtcNow().ToUnixTimeMilliseconds());
-        args.AddRange(extra);
-        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + handle], [.. args]))!;
+        var args = new RedisValue[5 + extra.Length];
+        args[0] = _sessionPrefix;
+        args[1] = _principalPrefix;
+        args[2] = time.GetUtcNow().ToUnixTimeMilliseconds();
+        args[3] = (long)options.Value.IdleTimeout.TotalMilliseconds;
+        args[4] = handle;
+        extra.CopyTo(args, 5);
+        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + handle], args))!;
     }
 
     private List<RedisValue> CommonArgs(string handle, long now) =>
@@ -220,8 +239,19 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var document = JsonDocument.Parse(json.Append('}').ToString()).RootElement.Clone();
-        var attributes = document.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value));
-        return FromMetadata(id, [.. metadata.Select(v => RedisResult.Create(v))], attributes);
+        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in document.EnumerateObject())
+        {
+            attributes[property.Name] = property.Value;
+        }
+
+        var results = new RedisResult[metadata.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = RedisResult.Create(metadata[i]);
+        }
+
+        return FromMetadata(id, results, attributes);
     }
 
     private static readonly string[] MetadataFields = ["m:created", "m:last", "m:principal", "m:version", "m:deadline"];
@@ -239,7 +269,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(last + (long)options.Value.IdleTimeout.TotalMilliseconds, deadline)),
             DateTimeOffset.FromUnixTimeMilliseconds(deadline),
             (long)metadata[3],
-            new Dictionary<string, JsonElement>(attributes, StringComparer.Ordinal));
+            attributes as Dictionary<string, JsonElement> ?? new Dictionary<string, JsonElement>(attributes, StringComparer.Ordinal));
     }
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Dispatch;
 using Serverless.Tests.Infrastructure;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Serverless.Tests.Dispatch;
@@ -53,7 +55,12 @@ public sealed class DispatchPoolHttpTests(ServicesFixture services)
 
         var state = Assert.Single((await app.Store.GetAsync("moves"))!.Targets);
         Assert.Equal((0, 0.0), (state.ConsecutiveFailures, state.LatencyMs));
-        Assert.DoesNotContain(await app.KeysAsync(), k => k.EndsWith(":t:b", StringComparison.Ordinal));
+        // Target state lives in the pool hash as "{id}:{field}"; the removed target leaves no field and no lease set.
+        var poolHash = Assert.Single(await app.KeysAsync(), k => k.EndsWith(":pool", StringComparison.Ordinal));
+        var fields = await app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().HashKeysAsync(poolHash);
+        Assert.Contains(fields, f => f.ToString().StartsWith("a:", StringComparison.Ordinal));
+        Assert.DoesNotContain(fields, f => f.ToString().StartsWith("b:", StringComparison.Ordinal));
+        Assert.DoesNotContain(await app.KeysAsync(), k => k.EndsWith(":l:b", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 15_000)]
