@@ -44,6 +44,7 @@ public static class ServerlessServiceCollectionExtensions
             .Add(StorageCheck("storage-tables", StorageService.Tables, probeTimeout));
 
         services.AddServerlessSessions(configuration);
+        services.AddServerlessTransactions(configuration);
         return services;
     }
 
