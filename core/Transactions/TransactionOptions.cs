@@ -10,7 +10,7 @@ public sealed class TransactionOptions : IValidatableObject
 
     /// <summary>
     /// Prefix of the tables (<c>{prefix}inventory</c>, <c>payments</c>, <c>shipping</c>, <c>decisions</c>,
-    /// <c>attention</c>) and of the needs-attention queue (<c>{prefix}-attention</c>), so apps and tests can share an account.
+    /// <c>attention</c>, <c>requests</c>) and of the needs-attention queue (<c>{prefix}-attention</c>), so apps and tests can share an account.
     /// </summary>
     [RegularExpression("^[a-z][a-z0-9]{1,30}$", ErrorMessage = "Transactions:TablePrefix must be 2-31 lower-case letters or digits, starting with a letter.")]
     public string TablePrefix { get; set; } = "tx";

@@ -25,6 +25,7 @@ public static class TransactionServiceCollectionExtensions
         services.TryAddSingleton<TransactionParticipants>();
         services.TryAddSingleton<DecisionLog>();
         services.TryAddSingleton<AttentionLog>();
+        services.TryAddSingleton<RequestClaims>();
         services.TryAddSingleton<FaultInjector>();
         services.TryAddSingleton<OrderPricing>();
         services.TryAddSingleton<InvariantChecker>();

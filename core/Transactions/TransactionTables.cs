@@ -25,6 +25,7 @@ public sealed class TransactionTables
         Shipping = storage.Tables.GetTableClient(prefix + "shipping");
         Decisions = storage.Tables.GetTableClient(prefix + "decisions");
         Attention = storage.Tables.GetTableClient(prefix + "attention");
+        Requests = storage.Tables.GetTableClient(prefix + "requests");
         AttentionQueue = storage.Queues.GetQueueClient(prefix + "-attention");
     }
 
@@ -42,6 +43,9 @@ public sealed class TransactionTables
 
     /// <summary>Transactions that need an operator.</summary>
     public TableClient Attention { get; }
+
+    /// <summary>Idempotency-key claims of start requests.</summary>
+    public TableClient Requests { get; }
 
     /// <summary>One message per needs-attention entry, for alerting.</summary>
     public QueueClient AttentionQueue { get; }
@@ -68,6 +72,7 @@ public sealed class TransactionTables
             Shipping.CreateIfNotExistsAsync(ct),
             Decisions.CreateIfNotExistsAsync(ct),
             Attention.CreateIfNotExistsAsync(ct),
+            Requests.CreateIfNotExistsAsync(ct),
             AttentionQueue.CreateIfNotExistsAsync(cancellationToken: ct));
     }
 }

@@ -16,7 +16,13 @@ namespace Serverless.Functions.Transactions;
 /// trusted shop backend does. Fault injection is configuration only; nothing in a request can switch it on.
 /// </summary>
 public sealed class TransactionFunctions(
-    OrderPricing pricing, TransactionParticipants participants, DecisionLog decisions, AttentionLog attention, IOptions<TransactionOptions> options)
+    OrderPricing pricing,
+    RequestClaims claims,
+    TransactionParticipants participants,
+    DecisionLog decisions,
+    AttentionLog attention,
+    TimeProvider time,
+    IOptions<TransactionOptions> options)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     private const int MaxBodyBytes = 4 * 1024;
@@ -73,7 +79,7 @@ public sealed class TransactionFunctions(
             return Problem.BadRequest(error!);
         }
 
-        var started = await new TransactionStarter(pricing, options.Value).StartAsync(client, protocol, key, draft, ct);
+        var started = await new TransactionStarter(pricing, claims, time, options.Value).StartAsync(client, protocol, key, draft, ct);
         switch (started.Status)
         {
             case StartStatus.Invalid:

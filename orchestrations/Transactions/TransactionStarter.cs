@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Serverless.Core.Transactions;
@@ -29,12 +30,16 @@ public enum StartStatus
 public sealed record StartResult(StartStatus Status, string? InstanceId, string? Error = null);
 
 /// <summary>
-/// Starts an order under an idempotency key. The instance id is derived from the key, so a retried request
-/// finds the instance the first one started and nothing runs twice, even when both arrive at once.
+/// Starts an order under an idempotency key. The instance id is derived from the key and the key is claimed with an
+/// insert-only row before anything is scheduled, so requests repeating a key, even at the same moment, find the
+/// one instance the first started and nothing runs twice.
 /// </summary>
-public sealed class TransactionStarter(OrderPricing pricing, TransactionOptions options)
+public sealed class TransactionStarter(OrderPricing pricing, RequestClaims claims, TimeProvider time, TransactionOptions options)
 {
     private const string IdPrefix = "txn-";
+
+    /// <summary>A claim this old without an instance belongs to a starter that died before scheduling.</summary>
+    public static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(30);
 
     // Every status: a finished instance must not be restarted by a late duplicate request either.
     private static readonly OrchestrationRuntimeStatus[] AnyStatus =
@@ -70,17 +75,32 @@ public sealed class TransactionStarter(OrderPricing pricing, TransactionOptions 
             : await ScheduleAsync(client, TransactionInput.From(draft.ToOrder(id, amount!.Value), protocol, options), ct);
     }
 
-    /// <summary>Schedules <paramref name="input"/> under its transaction id unless that instance exists.</summary>
-    public static async Task<StartResult> ScheduleAsync(DurableTaskClient client, TransactionInput input, CancellationToken ct = default)
+    /// <summary>Schedules <paramref name="input"/> under its transaction id unless a request claimed that id before.</summary>
+    public async Task<StartResult> ScheduleAsync(DurableTaskClient client, TransactionInput input, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(input);
-        if (await ExistingAsync(client, input, ct) is { } existing)
+        var id = input.Order.TransactionId;
+        var fingerprint = Fingerprint(input);
+        var claim = await claims.ClaimAsync(id, fingerprint, ct);
+        if (claim.Fingerprint != fingerprint)
         {
-            return existing;
+            return new StartResult(StartStatus.KeyReused, id);
         }
 
-        var id = input.Order.TransactionId;
+        if (!claim.Won)
+        {
+            // The holder is scheduling it (or did); only a claim that stayed without an instance for long is taken over.
+            if (claim.ClaimedAt > time.GetUtcNow() - TakeOverAfter
+                || await client.GetInstanceAsync(id, getInputsAndOutputs: false, ct) is not null
+                || await claims.TakeOverAsync(claim, ct) is not { } taken)
+            {
+                return new StartResult(StartStatus.AlreadyStarted, id);
+            }
+
+            claim = taken;
+        }
+
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
@@ -89,22 +109,18 @@ public sealed class TransactionStarter(OrderPricing pricing, TransactionOptions 
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Two requests with one key raced and this one lost: it joins the winner's instance.
-            return await ExistingAsync(client, input, ct) ?? throw new InvalidOperationException($"Could not start {id}.", ex);
+            if (await client.GetInstanceAsync(id, getInputsAndOutputs: false, ct) is not null)
+            {
+                return new StartResult(StartStatus.AlreadyStarted, id);
+            }
+
+            // Nothing started: give the key back so the client's retry can start it.
+            await claims.ReleaseAsync(claim, ct);
+            throw;
         }
     }
 
-    private static async Task<StartResult?> ExistingAsync(DurableTaskClient client, TransactionInput input, CancellationToken ct)
-    {
-        var instance = await client.GetInstanceAsync(input.Order.TransactionId, getInputsAndOutputs: true, ct);
-        if (instance is null)
-        {
-            return null;
-        }
-
-        var earlier = instance.ReadInputAs<TransactionInput>();
-        var same = earlier is not null && earlier.Protocol == input.Protocol
-            && earlier.Order with { Amount = 0 } == input.Order with { Amount = 0 };
-        return new StartResult(same ? StartStatus.AlreadyStarted : StartStatus.KeyReused, instance.InstanceId);
-    }
+    // The amount is derived from the price at the time, so it is not part of what the client asked for.
+    internal static string Fingerprint(TransactionInput input) =>
+        JsonSerializer.Serialize(new { input.Protocol, input.Order.Sku, input.Order.Quantity, input.Order.Account, input.Order.ShipTo });
 }

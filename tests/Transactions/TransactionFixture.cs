@@ -37,6 +37,8 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
 
     public TransactionFunctions Functions => ActivatorUtilities.CreateInstance<TransactionFunctions>(Services);
 
+    public TransactionStarter Starter => ActivatorUtilities.CreateInstance<TransactionStarter>(Services, Options);
+
     public TransactionRecovery Recovery => ActivatorUtilities.CreateInstance<TransactionRecovery>(Services);
 
     /// <summary>A fresh SKU in <paramref name="scenario"/> with <paramref name="stock"/> units at 250 cents each.</summary>
@@ -62,7 +64,7 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
 
     public async Task<string> StartAsync(TransactionOrder order, TransactionProtocol protocol)
     {
-        var started = await TransactionStarter.ScheduleAsync(Client, Input(order, protocol), TestContext.Current.CancellationToken);
+        var started = await Starter.ScheduleAsync(Client, Input(order, protocol), TestContext.Current.CancellationToken);
         Assert.Equal(StartStatus.Started, started.Status);
         return started.InstanceId!;
     }
