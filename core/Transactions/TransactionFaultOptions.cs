@@ -43,7 +43,7 @@ public sealed class FaultRule
     /// </summary>
     [Required]
     [RegularExpression(@"^(Inventory|Payments|Shipping|\*)\.(Prepare|Commit|Abort|Apply|Compensate|\*)$",
-        ErrorMessage = "Step must be '{Inventory|Payments|Shipping|*}.{Prepare|Commit|Abort|Apply|Compensate|*}'.")]
+        ErrorMessage = "Step must be 'Participant.Operation': Participant one of Inventory, Payments, Shipping, *; Operation one of Prepare, Commit, Abort, Apply, Compensate, *.")]
     public string Step { get; set; } = "";
 
     /// <summary>What happens.</summary>

@@ -23,11 +23,14 @@ public sealed class TransactionRecovery(
     /// <summary>One pass over every participant.</summary>
     /// <param name="client">Reads the coordinators' status.</param>
     /// <param name="olderThan">Overrides <see cref="TransactionOptions.RecoverAfter"/> (tests, manual runs).</param>
+    /// <param name="forceAfter">Age after which an undecided reservation is aborted even though its coordinator still runs; twice the bound by default.</param>
     /// <param name="ct">Cancellation.</param>
-    public async Task<RecoveryReport> RecoverAsync(DurableTaskClient client, TimeSpan? olderThan = null, CancellationToken ct = default)
+    public async Task<RecoveryReport> RecoverAsync(
+        DurableTaskClient client, TimeSpan? olderThan = null, TimeSpan? forceAfter = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         var bound = olderThan ?? options.Value.RecoverAfter;
+        var force = forceAfter ?? 2 * bound;
         var now = time.GetUtcNow();
         int examined = 0, committed = 0, aborted = 0, left = 0;
         foreach (var participant in participants.All)
@@ -42,7 +45,7 @@ public sealed class TransactionRecovery(
             {
                 examined++;
                 var decision = await decisions.GetAsync(entry.TransactionId, ct);
-                if (decision is null && entry.UpdatedAt > now - (2 * bound) && await CoordinatorRunningAsync(client, entry.TransactionId, ct))
+                if (decision is null && entry.UpdatedAt > now - force && await CoordinatorRunningAsync(client, entry.TransactionId, ct))
                 {
                     left++;
                     continue;

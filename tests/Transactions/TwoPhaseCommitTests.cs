@@ -108,7 +108,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         Assert.Equal([ParticipantState.Committed, ParticipantState.Prepared, ParticipantState.Committed], await fixture.StatesAsync(order));
 
         // The recovery job reads the recorded Commit and delivers it itself (its path has no injected fault).
-        var recovered = await fixture.Recovery.RecoverAsync(fixture.Client, TimeSpan.Zero, TestContext.Current.CancellationToken);
+        var recovered = await fixture.Recovery.RecoverAsync(fixture.Client, TimeSpan.Zero, ct: TestContext.Current.CancellationToken);
         Assert.Equal(1, recovered.Committed);
         Assert.Equal([ParticipantState.Committed, ParticipantState.Committed, ParticipantState.Committed], await fixture.StatesAsync(order));
         await fixture.AssertInvariantsAsync();
