@@ -43,6 +43,9 @@ public static class FaultScenarios
     /// <summary>Fault campaign: random exceptions, lost acknowledgements and stalls past the timeout.</summary>
     public const string Campaign = "camp";
 
+    /// <summary>A campaign stall: past the campaign's 15 s timeout, which is sized for 200 orders in flight at once.</summary>
+    public static readonly TimeSpan CampaignStall = TimeSpan.FromSeconds(20);
+
     public static IEnumerable<KeyValuePair<string, string?>> Settings()
     {
         var rules = new List<(string Step, FaultKind Kind, string Sku, int? Times, double Probability, TimeSpan Delay)>();
@@ -74,8 +77,8 @@ public static class FaultScenarios
 
         rules.Add(("*.*", FaultKind.Throw, Campaign, null, 0.05, default));
         rules.Add(("*.*", FaultKind.LoseAck, Campaign, null, 0.03, default));
-        rules.Add(("*.Prepare", FaultKind.Delay, Campaign, null, 0.02, TimeSpan.FromSeconds(4)));
-        rules.Add(("*.Apply", FaultKind.Delay, Campaign, null, 0.02, TimeSpan.FromSeconds(4)));
+        rules.Add(("*.Prepare", FaultKind.Delay, Campaign, null, 0.02, CampaignStall));
+        rules.Add(("*.Apply", FaultKind.Delay, Campaign, null, 0.02, CampaignStall));
         rules.Add(("*.*", FaultKind.Delay, Campaign, null, 0.05, TimeSpan.FromMilliseconds(300)));
 
         yield return new("Transactions:Faults:Seed", "20261126");
