@@ -1,9 +1,11 @@
 using Serverless.Bench.Sessions;
+using Serverless.Bench.Transactions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
 var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["sessions"] = SessionBench.RunAsync,
+    ["transactions"] = TransactionBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();
