@@ -8,7 +8,7 @@ namespace Serverless.Tests.Transactions;
 /// </summary>
 public static class FaultScenarios
 {
-    /// <summary>Longer than the 3 s prepare/step timeout, even with timers firing up to 1 s early.</summary>
+    /// <summary>Longer than the 3 s short timeout, even with timers firing up to 1 s early.</summary>
     public static readonly TimeSpan Slow = TimeSpan.FromSeconds(6);
 
     public static readonly ParticipantName[] Participants = [ParticipantName.Inventory, ParticipantName.Payments, ParticipantName.Shipping];
@@ -36,6 +36,9 @@ public static class FaultScenarios
 
     /// <summary>Every operation of this kind stalls 2 s: a window for crashing the worker while it is in flight.</summary>
     public static string Lingers(string operation) => $"linger-{operation}".ToLowerInvariant();
+
+    /// <summary>2PC: prepares linger 2 s, commits 3 s, so "every participant prepared, nothing committed" lasts seconds.</summary>
+    public const string PreparedThenSlowCommit = "crashprep";
 
     /// <summary>Saga: the shipment step throws and every compensation lingers 2 s.</summary>
     public const string CompensationLingers = "lingercomp";
@@ -67,11 +70,13 @@ public static class FaultScenarios
             rules.Add(($"{p}.Compensate", FaultKind.Throw, CompensationStuck(p), null, 1, default));
         }
 
-        foreach (var op in new[] { "Prepare", "Commit" })
+        foreach (var op in new[] { "Commit" })
         {
             rules.Add(($"*.{op}", FaultKind.Delay, Lingers(op), null, 1, TimeSpan.FromSeconds(2)));
         }
 
+        rules.Add(("*.Prepare", FaultKind.Delay, PreparedThenSlowCommit, null, 1, TimeSpan.FromSeconds(2)));
+        rules.Add(("*.Commit", FaultKind.Delay, PreparedThenSlowCommit, null, 1, TimeSpan.FromSeconds(3)));
         rules.Add(("Shipping.Apply", FaultKind.Throw, CompensationLingers, null, 1, default));
         rules.Add(("*.Compensate", FaultKind.Delay, CompensationLingers, null, 1, TimeSpan.FromSeconds(2)));
 

@@ -62,7 +62,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
     [MemberData(nameof(EachParticipant))]
     public async Task AStepThatTimesOutIsCompensatedAndTheLateStepTakesNothing(ParticipantName slow)
     {
-        var (order, outcome) = await RunAsync(Stalls(slow, "Apply"));
+        var (order, outcome) = await RunAsync(Stalls(slow, "Apply"), TransactionFixture.ShortTimeout);
 
         Assert.Equal(TransactionResult.RolledBack, outcome.Result);
         Assert.Equal("timed out", outcome.Steps.Single(s => s.Participant == slow && s.Operation == "Apply").Result);
@@ -112,10 +112,10 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         return messages.Value.Any(m => JsonSerializer.Deserialize<AttentionItem>(m.Body.ToString())?.TransactionId == transactionId);
     }
 
-    private async Task<(TransactionOrder Order, TransactionOutcome Outcome)> RunAsync(string scenario)
+    private async Task<(TransactionOrder Order, TransactionOutcome Outcome)> RunAsync(string scenario, TimeSpan? timeout = null)
     {
         var order = TransactionFixture.Order(await fixture.StockAsync(scenario, 10), await fixture.AccountAsync(10_000), quantity: 2);
-        return (order, await fixture.RunAsync(order, Saga));
+        return (order, await fixture.RunAsync(order, Saga, timeout));
     }
 
     private async Task AssertNothingAppliedAsync(TransactionOrder order, long balance = 10_000)

@@ -16,10 +16,10 @@ public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture)
     [Fact(Timeout = 90_000)]
     public async Task ACrashRightAfterThePreparesLandedStillCommitsOnceOnTheNewWorker()
     {
-        var order = await OrderAsync(Lingers("Prepare"));
+        var order = await OrderAsync(PreparedThenSlowCommit);
         var id = await StartTwoPhaseCommitAsync(order);
 
-        // Every participant has its reservation; the votes may not have reached the coordinator yet.
+        // Every participant has its reservation; the votes, the decision or the (slow) commits are in flight.
         await WaitUntilAllPreparedAsync(order, id);
         await fixture.RestartWorkerAsync();
         var outcome = await fixture.OutcomeAsync(id);
@@ -60,7 +60,7 @@ public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture)
     }
 
     // A prepare timeout well past the worker take-over, so the crash (not the timer) is what the test exercises;
-    // with the 3 s test timeout the votes can arrive after the timer and the transaction aborts, also consistently.
+    // with a short timeout the votes can arrive after the timer and the transaction aborts, also consistently.
     private async Task<string> StartTwoPhaseCommitAsync(TransactionOrder order)
     {
         var input = fixture.Input(order, TransactionProtocol.TwoPhaseCommit) with { Timeout = TimeSpan.FromSeconds(30) };

@@ -21,6 +21,9 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
+    /// <summary>Prepare/step timeout for tests about timeouts: well under <see cref="FaultScenarios.Slow"/>.</summary>
+    public static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(3);
+
     private readonly string _tablePrefix = "t" + Guid.NewGuid().ToString("N")[..10];
 
     public TransactionParticipants Participants => Services.GetRequiredService<TransactionParticipants>();
@@ -62,17 +65,18 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
 
     public TransactionInput Input(TransactionOrder order, TransactionProtocol protocol) => TransactionInput.From(order, protocol, Options);
 
-    public async Task<string> StartAsync(TransactionOrder order, TransactionProtocol protocol)
+    public async Task<string> StartAsync(TransactionOrder order, TransactionProtocol protocol, TimeSpan? timeout = null)
     {
-        var started = await Starter.ScheduleAsync(Client, Input(order, protocol), TestContext.Current.CancellationToken);
+        var input = Input(order, protocol);
+        var started = await Starter.ScheduleAsync(Client, timeout is { } t ? input with { Timeout = t } : input, TestContext.Current.CancellationToken);
         Assert.Equal(StartStatus.Started, started.Status);
         return started.InstanceId!;
     }
 
     /// <summary>Runs the order to the end and returns the outcome (the orchestration must complete, not fail).</summary>
-    public async Task<TransactionOutcome> RunAsync(TransactionOrder order, TransactionProtocol protocol)
+    public async Task<TransactionOutcome> RunAsync(TransactionOrder order, TransactionProtocol protocol, TimeSpan? timeout = null)
     {
-        var id = await StartAsync(order, protocol);
+        var id = await StartAsync(order, protocol, timeout);
         return await OutcomeAsync(id);
     }
 
@@ -109,8 +113,9 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() =>
     [
         new("Transactions:TablePrefix", _tablePrefix),
-        new("Transactions:PrepareTimeout", "00:00:03"),
-        new("Transactions:StepTimeout", "00:00:03"),
+        // Generous, so a loaded machine never turns a happy path into a timeout; timeout tests pass ShortTimeout.
+        new("Transactions:PrepareTimeout", "00:00:20"),
+        new("Transactions:StepTimeout", "00:00:20"),
         new("Transactions:RetryAttempts", "3"),
         new("Transactions:RetryFirstInterval", "00:00:00.200"),
         new("Transactions:DeliveryRounds", "3"),

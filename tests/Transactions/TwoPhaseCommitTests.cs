@@ -63,7 +63,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
     [MemberData(nameof(EachParticipant))]
     public async Task APrepareThatTimesOutAbortsAndTheLatePrepareTakesNothing(ParticipantName slow)
     {
-        var (order, outcome) = await RunAsync(Stalls(slow, "Prepare"));
+        var (order, outcome) = await RunAsync(Stalls(slow, "Prepare"), TransactionFixture.ShortTimeout);
 
         Assert.Equal(TransactionResult.RolledBack, outcome.Result);
         Assert.Equal("timed out", outcome.Steps.Single(s => s.Participant == slow && s.Operation == "Prepare").Result);
@@ -114,10 +114,10 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         await fixture.AssertInvariantsAsync();
     }
 
-    private async Task<(TransactionOrder Order, TransactionOutcome Outcome)> RunAsync(string scenario)
+    private async Task<(TransactionOrder Order, TransactionOutcome Outcome)> RunAsync(string scenario, TimeSpan? timeout = null)
     {
         var order = TransactionFixture.Order(await fixture.StockAsync(scenario, 10), await fixture.AccountAsync(10_000), quantity: 2);
-        return (order, await fixture.RunAsync(order, TwoPc));
+        return (order, await fixture.RunAsync(order, TwoPc, timeout));
     }
 
     private async Task AssertNothingAppliedAsync(TransactionOrder order)
