@@ -2,6 +2,7 @@ using Serverless.Bench.Dispatch;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
+using Serverless.Bench.Transactions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
 var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.OrdinalIgnoreCase)
@@ -10,6 +11,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["search"] = SearchBench.RunAsync,
     ["dispatch"] = DispatchBench.RunAsync,
     ["locks"] = LockBench.RunAsync,
+    ["transactions"] = TransactionBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

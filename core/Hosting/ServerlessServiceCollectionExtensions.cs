@@ -47,6 +47,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessSearch(configuration);
         services.AddServerlessDispatch(configuration);
         services.AddServerlessLocking(configuration);
+        services.AddServerlessTransactions(configuration);
         return services;
     }
 

@@ -98,7 +98,8 @@ public sealed class CoreDurableTaskClient : DurableTaskClient
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         cancellation.ThrowIfCancellationRequested();
         var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false);
-        return states is { Count: > 0 } ? states[0].ToMetadata(getInputsAndOutputs, _converter) : null;
+        // The Azure Storage backend answers an unknown id with a list holding one null state.
+        return states is { Count: > 0 } && states[0] is { OrchestrationInstance: not null } state ? state.ToMetadata(getInputsAndOutputs, _converter) : null;
     }
 
     public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null)

@@ -133,6 +133,15 @@ public sealed class DurableBackend : IAsyncDisposable
         // Without it entity messages go to the orchestration dispatcher and loop with "Orchestration not found".
         UseSeparateQueueForEntityWorkItems = true,
 
+        // A crashed worker neither releases its partition leases nor returns the messages it had dequeued: the next
+        // worker waits for the lease to expire (30 s by default) and for those messages to become visible again
+        // (5 min by default). Test-sized values let crash tests finish in seconds; renewal keeps live work locked.
+        LeaseInterval = TimeSpan.FromSeconds(6),
+        LeaseRenewInterval = TimeSpan.FromSeconds(2),
+        LeaseAcquireInterval = TimeSpan.FromSeconds(2),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
+
         // Each start is a distinct worker (as a new process would be), so a restart has to take over the leases.
         WorkerId = $"{arguments.TaskHub}-{Guid.NewGuid():N}",
         LoggerFactory = arguments.LoggerFactory,
