@@ -9,6 +9,7 @@ using static Serverless.Tests.Infrastructure.ActionResults;
 
 namespace Serverless.Tests.Counters;
 
+[Collection(DurableCollection.Name)]
 public sealed class CounterTests(CounterTests.Fixture fixture) : IClassFixture<CounterTests.Fixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -11,6 +11,7 @@ using Xunit;
 
 namespace Serverless.Tests.Foundation;
 
+[Collection(DurableCollection.Name)]
 public sealed class DurableBackendTests(DurableBackendTests.Fixture fixture) : IClassFixture<DurableBackendTests.Fixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

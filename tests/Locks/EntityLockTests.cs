@@ -2,10 +2,12 @@ using Microsoft.DurableTask.Client;
 using Serverless.Core.Locking;
 using Serverless.Orchestrations.Locks;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Locks;
 
+[Collection(DurableCollection.Name)]
 public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fixture fixture) : IClassFixture<EntityLockTests.Fixture>
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);

@@ -9,6 +9,7 @@ using Xunit;
 
 namespace Serverless.Tests.Locks;
 
+[Collection(DurableCollection.Name)]
 public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.Fixture fixture) : IClassFixture<LockHistoryTests.Fixture>
 {
     [Fact(Timeout = 60_000)]

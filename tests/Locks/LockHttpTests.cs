@@ -1,9 +1,11 @@
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 using static Serverless.Tests.Infrastructure.ActionResults;
 
 namespace Serverless.Tests.Locks;
 
+[Collection(DurableCollection.Name)]
 public sealed class LockHttpTests(ServicesFixture services, LockHttpTests.Fixture fixture) : IClassFixture<LockHttpTests.Fixture>
 {
     [Theory(Timeout = 60_000)]

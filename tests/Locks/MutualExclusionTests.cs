@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Serverless.Core.Locking;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Locks;
@@ -10,6 +11,7 @@ namespace Serverless.Tests.Locks;
 /// 20 workers each read a Table entity, pause, and write back value + 1 (unconditional writes, like naive code).
 /// With the lock the count is exact; the control run without it loses updates, which shows the test can fail.
 /// </summary>
+[Collection(DurableCollection.Name)]
 public sealed class MutualExclusionTests(ServicesFixture services, MutualExclusionTests.Fixture fixture) : IClassFixture<MutualExclusionTests.Fixture>
 {
     private const int Workers = 20;

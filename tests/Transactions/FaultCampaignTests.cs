@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;
@@ -11,6 +12,7 @@ namespace Serverless.Tests.Transactions;
 /// Hundreds of orders under random injected exceptions, lost acknowledgements, stalls past the timeout and worker
 /// restarts at random points, then the invariant checker over every store. Seeded: a failure can be replayed.
 /// </summary>
+[Collection(DurableCollection.Name)]
 public sealed class FaultCampaignTests(FaultCampaignTests.Fixture fixture) : IClassFixture<FaultCampaignTests.Fixture>
 {
     private const int Orders = 200;

@@ -2,11 +2,13 @@ using System.Text.Json;
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 using static Serverless.Tests.Transactions.FaultScenarios;
 
 namespace Serverless.Tests.Transactions;
 
+[Collection(DurableCollection.Name)]
 public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTests.Fixture>
 {
     private const TransactionProtocol Saga = TransactionProtocol.Saga;

@@ -1,10 +1,12 @@
 using Microsoft.DurableTask.Client;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;
 
+[Collection(DurableCollection.Name)]
 public sealed class TransactionConcurrencyTests(TransactionConcurrencyTests.Fixture fixture) : IClassFixture<TransactionConcurrencyTests.Fixture>
 {
     [Fact(Timeout = 120_000)]

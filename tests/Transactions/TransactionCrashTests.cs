@@ -9,6 +9,7 @@ using static Serverless.Tests.Transactions.FaultScenarios;
 namespace Serverless.Tests.Transactions;
 
 /// <summary>The worker dies at a protocol point; a new worker on the same task hub finishes with the invariants intact.</summary>
+[Collection(DurableCollection.Name)]
 public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture) : IClassFixture<TransactionCrashTests.Fixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

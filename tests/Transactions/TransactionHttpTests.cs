@@ -7,10 +7,12 @@ using Serverless.Core.Transactions;
 using Serverless.Functions.Transactions;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;
 
+[Collection(DurableCollection.Name)]
 public sealed class TransactionHttpTests(TransactionHttpTests.Fixture fixture) : IClassFixture<TransactionHttpTests.Fixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,11 +1,13 @@
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 using static Serverless.Tests.Transactions.FaultScenarios;
 
 namespace Serverless.Tests.Transactions;
 
+[Collection(DurableCollection.Name)]
 public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fixture) : IClassFixture<TransactionRecoveryTests.Fixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,11 +1,13 @@
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
 using Serverless.Tests.Infrastructure;
+using Serverless.Tests.Infrastructure.Durable;
 using Xunit;
 using static Serverless.Tests.Transactions.FaultScenarios;
 
 namespace Serverless.Tests.Transactions;
 
+[Collection(DurableCollection.Name)]
 public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : IClassFixture<TwoPhaseCommitTests.Fixture>
 {
     private const TransactionProtocol TwoPc = TransactionProtocol.TwoPhaseCommit;
