@@ -22,7 +22,7 @@ public static class DispatchBench
     {
         await using var redis = await RedisServer.StartAsync();
         var report = new Report("Dispatch: decisions, simulation, forwarding overhead (same Redis, same run)")
-            .Line($"Redis: {redis.Flavour}; {duration.TotalSeconds:F0} s per measurement after warm-up. Taken on a shared 2-core machine under load from other work.")
+            .Line($"Redis: {redis.Flavour}; {duration.TotalSeconds:F0} s per measurement after warm-up. Client, redis-server and the backends share the machine's 2 cores.")
             .Line("");
 
         await using (var provider = Build(redis, new() { ["Dispatch:LeaseDuration"] = "00:00:02", ["Dispatch:Timeout"] = "00:00:01" }))

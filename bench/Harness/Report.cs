@@ -34,6 +34,8 @@ public sealed class Report(string title)
         Console.WriteLine(text);
         var dir = Path.Combine(Services.RepositoryRootLocator.Root, "bench", "results");
         Directory.CreateDirectory(dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"), text + $"_Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores._\n");
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"),
+            text + $"_Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, load average {load} when saved._\n");
     }
 }

@@ -36,7 +36,7 @@ public static class LockBench
         await using var provider = new ServiceCollection().AddLogging().AddServerless(configuration).BuildServiceProvider();
 
         report.Line($"Redis: {redis.Flavour}; {duration.TotalSeconds:F0} s per measurement after warm-up; ratio = ours / raw. " +
-            "Taken on a 2-core machine shared with other builds and test runs: absolute figures are low and noisy.").Line("");
+            "Client and redis-server share the machine's 2 cores.").Line("");
         report.Table(await RedisRowsAsync(provider, duration));
         report.Line("Entity figures (durable backend: DurableTask.Core + AzureStorage on Azurite, 2 partitions, 200 ms max queue polling):").Line("");
         report.Line("| operation | parallel loops | operations | seconds | ops/s | vs published 64 ops/s (one entity, Azure Storage) |");

@@ -60,7 +60,7 @@ public static class TransactionBench
         var report = await provider.GetRequiredService<InvariantChecker>().CheckAsync();
         await new Report("Transactions: 2PC and saga orders vs a no-op 3-activity orchestration (same durable backend, same run)")
             .Line($"Backend: DurableTask.AzureStorage on Azurite (in-memory), 2 partitions, one worker; ops/s = orders completed per second, latency = schedule to completed (polled every {Poll.TotalMilliseconds:F0} ms).")
-            .Line($"{duration.TotalSeconds:F0} s per measurement after warm-up; ratio = ours / no-op chain. Shared 2-core machine under load from other work: compare ratios, not absolutes.")
+            .Line($"{duration.TotalSeconds:F0} s per measurement after warm-up; ratio = ours / no-op chain. Worker, client and Azurite share the machine's 2 cores: compare ratios, not absolutes.")
             .Line("")
             .Table(rows)
             .Line($"Invariants after the run: {report}.")
