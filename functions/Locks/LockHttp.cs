@@ -16,16 +16,15 @@ internal static class LockHttp
 
     public static async Task<(LockBody? Body, IActionResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > MaxBodyBytes)
+        var (bytes, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
+        if (tooLarge is not null)
         {
-            return (null, Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {MaxBodyBytes} bytes."));
+            return (null, tooLarge);
         }
 
         try
         {
-            var body = buffer.Length == 0 ? null : JsonSerializer.Deserialize<LockBody>(buffer.ToArray(), JsonSerializerOptions.Web);
+            var body = bytes.Length == 0 ? null : JsonSerializer.Deserialize<LockBody>(bytes, JsonSerializerOptions.Web);
             return body is null ? (null, Problem.BadRequest("Expected a JSON object body.")) : (body, null);
         }
         catch (JsonException ex)

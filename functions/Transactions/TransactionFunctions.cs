@@ -67,14 +67,13 @@ public sealed class TransactionFunctions(
             return Problem.BadRequest($"The {IdempotencyKeyHeader} header is required: 1-200 visible ASCII characters.");
         }
 
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, ct);
-        if (body.Length > MaxBodyBytes)
+        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, ct);
+        if (tooLarge is not null)
         {
-            return Problem.Of(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body is limited to {MaxBodyBytes} bytes.");
+            return tooLarge;
         }
 
-        if (OrderDraft.Parse(body.ToArray(), options.Value.MaxQuantity, out var error) is not { } draft)
+        if (OrderDraft.Parse(body, options.Value.MaxQuantity, out var error) is not { } draft)
         {
             return Problem.BadRequest(error!);
         }
