@@ -12,6 +12,7 @@ namespace Serverless.Functions.Counters;
 public static class CounterFunctions
 {
     private const long MaxAmount = 1_000_000_000;
+    private const int MaxBodyBytes = 1024;
 
     [Function("AddToCounter")]
     public static async Task<IActionResult> Add(
@@ -23,8 +24,13 @@ public static class CounterFunctions
             return Problem.BadRequest(badName);
         }
 
-        var amount = await ReadAmountAsync(request, cancellationToken);
-        if (amount is not { } value)
+        var (body, problem) = await RequestBodies.ReadJsonAsync(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (AmountOf(body!.Value) is not { } value)
         {
             return Problem.BadRequest($"Expected {{\"amount\": integer}} with 1 <= |amount| <= {MaxAmount}.");
         }
@@ -47,22 +53,12 @@ public static class CounterFunctions
         return entity is null ? Problem.NotFound($"No counter '{name}' (nothing was ever added to it).") : new JsonResult(new { name, value = entity.State });
     }
 
-    private static async Task<long?> ReadAmountAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("amount", out var amount)
-                && amount.ValueKind == JsonValueKind.Number
-                && amount.TryGetInt64(out var value)
-                && value != 0 && Math.Abs(value) <= MaxAmount
-                ? value
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static long? AmountOf(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object
+        && body.TryGetProperty("amount", out var amount)
+        && amount.ValueKind == JsonValueKind.Number
+        && amount.TryGetInt64(out var value)
+        && value != 0 && Math.Abs(value) <= MaxAmount
+            ? value
+            : null;
 }

@@ -11,14 +11,23 @@ namespace Serverless.Functions.Search;
 /// <summary>Catalog changes: accepted over HTTP onto a queue, applied by the queue-triggered indexer.</summary>
 public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer indexer, IndexSnapshots snapshots, SearchIndex index)
 {
+    // 1,000 products at their largest (5,300 characters of CJK text is ~16 KB of UTF-8, plus 50 tags) fit in 20 MiB.
+    private const int MaxBodyBytes = 20 * 1024 * 1024;
+
     [Function("UpsertProducts")]
     public async Task<IActionResult> Upsert(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "catalog/products")] HttpRequest request, CancellationToken cancellationToken)
     {
+        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
         List<Product?>? products;
         try
         {
-            products = await JsonSerializer.DeserializeAsync(request.Body, CatalogJson.Default.ListProduct, cancellationToken);
+            products = JsonSerializer.Deserialize(body, CatalogJson.Default.ListProduct);
         }
         catch (JsonException ex)
         {
