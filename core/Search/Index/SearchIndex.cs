@@ -21,9 +21,11 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
     private static readonly Counter<long> Searches = Meter.CreateCounter<long>("serverless.search.index_searches");
     private readonly Analyzer _analyzer = SearchAnalyzers.Create();
     private readonly string _root;
+    private readonly bool _ownsRoot;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Threading.Lock _writeLock = new();
     private LuceneDirectory? _directory;
+    private string? _folder;
     private IndexWriter? _writer;
     private SnapshotDeletionPolicy? _snapshots;
     private SearcherManager? _searchers;
@@ -33,9 +35,10 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
     public SearchIndex(IOptions<SearchOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _root = options.Value.IndexDirectory is { Length: > 0 } dir
-            ? dir
-            : Path.Combine(Path.GetTempPath(), "serverless-index", Guid.NewGuid().ToString("N"));
+        _ownsRoot = options.Value.IndexDirectory is not { Length: > 0 };
+        _root = _ownsRoot
+            ? Path.Combine(Path.GetTempPath(), "serverless-index", Guid.NewGuid().ToString("N"))
+            : options.Value.IndexDirectory!;
     }
 
     /// <summary>Catalog version the index reflects.</summary>
@@ -75,7 +78,13 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
         lock (_writeLock)
         {
             CloseCore();
-            var folder = Path.Combine(_root, Guid.NewGuid().ToString("N"));
+            if (_folder is not null)
+            {
+                // The replaced index is not needed any more: a reload starts from the snapshot or the catalog.
+                System.IO.Directory.Delete(_folder, recursive: true);
+            }
+
+            var folder = _folder = Path.Combine(_root, Guid.NewGuid().ToString("N"));
             System.IO.Directory.CreateDirectory(folder);
             if (snapshotZip is not null)
             {
@@ -218,6 +227,18 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
         }
 
         _analyzer.Dispose();
+        if (_ownsRoot)
+        {
+            // A temp index is this instance's cache of the catalog; nobody else will open it. Best effort: a load
+            // still finishing in the background may be writing into it while the host shuts down.
+            try
+            {
+                System.IO.Directory.Delete(_root, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     private void CloseCore()
