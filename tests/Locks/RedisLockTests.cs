@@ -87,10 +87,11 @@ public sealed class RedisLockTests(ServicesFixture services)
     {
         var ct = TestContext.Current.CancellationToken;
         using var app = await LockApp.StartAsync(services);
-        var handle = await app.Redis.HoldAsync("doc", TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10), TimeSpan.Zero, ct);
+        // Lease long enough that a renewal (every third of it) delayed by a busy CI machine still lands in time.
+        var handle = await app.Redis.HoldAsync("doc", TimeSpan.FromMilliseconds(1_500), TimeSpan.FromSeconds(12), TimeSpan.Zero, ct);
         Assert.NotNull(handle);
 
-        await Task.Delay(1_000, ct);
+        await Task.Delay(4_000, ct);
         var whileHeld = await app.Redis.TryAcquireAsync("doc", Long);
         await handle.DisposeAsync();
 
