@@ -84,11 +84,9 @@ public static class LockBench
     {
         await using var backend = await DurableBackend.StartAsync(connectionString, registry =>
         {
-            registry.AddEntity<LockEntity>();
-            registry.AddEntity<CounterEntity>();
+            registry.AddLockAndCounterTasks();
             registry.AddOrchestrator<LockPairsOrchestrator>();
             registry.AddOrchestrator<CounterCallsOrchestrator>();
-            registry.AddOrchestrator<LockGrantNotifier>();
         }, services);
         var client = backend.Client;
         await LoopsAsync(client, nameof(CounterCallsOrchestrator), 1, 3); // warm-up: hub queues and tables are hot afterwards

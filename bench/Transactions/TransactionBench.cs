@@ -69,16 +69,8 @@ public static class TransactionBench
 
     private static void Register(DurableTaskRegistry registry)
     {
-        registry.AddOrchestrator<TwoPhaseCommitOrchestrator>();
-        registry.AddOrchestrator<OrderSagaOrchestrator>();
+        registry.AddTransactionTasks();
         registry.AddOrchestrator<NoopChainOrchestrator>();
-        registry.AddActivity<ParticipantPrepareActivity>();
-        registry.AddActivity<ParticipantCommitActivity>();
-        registry.AddActivity<ParticipantAbortActivity>();
-        registry.AddActivity<SagaStepActivity>();
-        registry.AddActivity<SagaCompensationActivity>();
-        registry.AddActivity<RecordDecisionActivity>();
-        registry.AddActivity<RecordNeedsAttentionActivity>();
         registry.AddActivity<NoopActivity>();
     }
 

@@ -11,15 +11,5 @@ public class LocksDurableFixture(ServicesFixture services) : DurableFixture(serv
 {
     public EntityLockClient Locks => new(Client, TimeProvider.System);
 
-    protected override void Register(DurableTaskRegistry registry)
-    {
-        registry.AddEntity<LockEntity>();
-        registry.AddOrchestrator<LockAcquireOrchestrator>();
-        registry.AddOrchestrator<LockCommandOrchestrator>();
-        registry.AddOrchestrator<LockGrantNotifier>();
-        registry.AddEntity<CounterEntity>();
-        registry.AddEntity<BoundedCounterEntity>();
-        registry.AddOrchestrator<TransferOrchestrator>();
-        registry.AddOrchestrator<StockTakeOrchestrator>();
-    }
+    protected override void Register(DurableTaskRegistry registry) => registry.AddLockAndCounterTasks();
 }

@@ -130,16 +130,5 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
         services.Configure<TransactionFaultOptions>(configuration.GetSection(TransactionFaultOptions.Section));
     }
 
-    protected override void Register(DurableTaskRegistry registry)
-    {
-        registry.AddOrchestrator<TwoPhaseCommitOrchestrator>();
-        registry.AddOrchestrator<OrderSagaOrchestrator>();
-        registry.AddActivity<ParticipantPrepareActivity>();
-        registry.AddActivity<ParticipantCommitActivity>();
-        registry.AddActivity<ParticipantAbortActivity>();
-        registry.AddActivity<SagaStepActivity>();
-        registry.AddActivity<SagaCompensationActivity>();
-        registry.AddActivity<RecordDecisionActivity>();
-        registry.AddActivity<RecordNeedsAttentionActivity>();
-    }
+    protected override void Register(DurableTaskRegistry registry) => registry.AddTransactionTasks();
 }
