@@ -4,8 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Bench.Harness;
 using Serverless.Core.Dispatch;
 using Serverless.Core.Redis;
-using Serverless.Tests.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 
 namespace Serverless.Bench.Dispatch;
@@ -31,7 +30,7 @@ public static class DispatchBench
         }
 
         var simulation = await DispatchSimulation.RunAsync(redis, Policies, requestsPerPolicy: 8_000, seed: 20_261_126);
-        var plot = DispatchSimulation.Plot(simulation, Path.Combine(Services.RepositoryRootLocator.Root, "bench", "results", "dispatch-simulation.png"));
+        var plot = DispatchSimulation.Plot(simulation, Path.Combine(RepositoryPaths.Root, "bench", "results", "dispatch-simulation.png"));
         report.Line("### Seeded simulation: 4 targets (one 10× slower), offered load 80% of capacity").Line("")
             .Line(DispatchSimulation.Describe())
             .Line("")

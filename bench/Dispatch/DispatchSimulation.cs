@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Serverless.Bench.Harness;
 using Serverless.Core.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 
 namespace Serverless.Bench.Dispatch;
 

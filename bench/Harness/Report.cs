@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Globalization;
 using System.Text;
 
@@ -32,7 +33,7 @@ public sealed class Report(string title)
     {
         var text = _text.ToString();
         Console.WriteLine(text);
-        var dir = Path.Combine(Services.RepositoryRootLocator.Root, "bench", "results");
+        var dir = Path.Combine(RepositoryPaths.Root, "bench", "results");
         Directory.CreateDirectory(dir);
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
         await File.WriteAllTextAsync(Path.Combine(dir, name + ".md"),

@@ -9,8 +9,8 @@ using Serverless.Core.Locking;
 using Serverless.Core.Redis;
 using Serverless.Orchestrations.Counters;
 using Serverless.Orchestrations.Locks;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using StackExchange.Redis;
 
 namespace Serverless.Bench.Locks;

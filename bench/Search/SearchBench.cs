@@ -8,7 +8,7 @@ using Serverless.Core.Search.Caching;
 using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 

@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Bench.Harness;
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 
 namespace Serverless.Bench.Transactions;
 

@@ -1,11 +1,11 @@
 using Microsoft.DurableTask.Client;
 using Serverless.Functions.Counters;
 using Serverless.Orchestrations.Counters;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Serverless.Tests.Locks;
 using Xunit;
-using static Serverless.Tests.Infrastructure.ActionResults;
+using static Serverless.Testing.ActionResults;
 
 namespace Serverless.Tests.Counters;
 

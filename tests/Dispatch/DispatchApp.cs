@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Serverless.Core.Dispatch;
 using Serverless.Core.Storage;
 using Serverless.Functions.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 using Xunit;
 

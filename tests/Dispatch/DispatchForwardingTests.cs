@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Dispatch;

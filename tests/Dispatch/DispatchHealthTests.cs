@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Serverless.Core.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Dispatch;

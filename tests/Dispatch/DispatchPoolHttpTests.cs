@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using Azure.Storage.Queues;
 using Serverless.Core.Dispatch;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Dispatch;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Serverless.Functions.Health;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Foundation;

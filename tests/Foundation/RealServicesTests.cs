@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 using Xunit;
 

@@ -1,8 +1,8 @@
 using Microsoft.DurableTask.Client;
 using Serverless.Core.Locking;
 using Serverless.Orchestrations.Locks;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Locks;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Serverless.Core.Locking;
 using Serverless.Core.Storage;
 using Serverless.Functions.Locks;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 
 namespace Serverless.Tests.Locks;

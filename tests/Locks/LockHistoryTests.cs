@@ -2,8 +2,8 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Locking;
-using Serverless.Tests.Infrastructure.Durable;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing.Durable;
+using Serverless.Testing;
 using StackExchange.Redis;
 using Xunit;
 

@@ -1,7 +1,7 @@
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
-using static Serverless.Tests.Infrastructure.ActionResults;
+using static Serverless.Testing.ActionResults;
 
 namespace Serverless.Tests.Locks;
 

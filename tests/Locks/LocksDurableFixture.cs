@@ -1,8 +1,8 @@
 using Microsoft.DurableTask;
 using Serverless.Orchestrations.Counters;
 using Serverless.Orchestrations.Locks;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 
 namespace Serverless.Tests.Locks;
 

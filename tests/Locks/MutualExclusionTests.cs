@@ -1,8 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
 using Serverless.Core.Locking;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Locks;

@@ -1,5 +1,5 @@
 using Serverless.Core.Locking;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Locks;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Serverless.Core.Search;
 using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Search;

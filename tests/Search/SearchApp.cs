@@ -6,7 +6,7 @@ using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
 using Serverless.Functions.Search;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using StackExchange.Redis;
 using Xunit;
 

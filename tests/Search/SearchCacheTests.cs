@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Search;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Tests.Search;

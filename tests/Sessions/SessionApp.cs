@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Sessions;
 using Serverless.Functions.Sessions;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 
 namespace Serverless.Tests.Sessions;
 

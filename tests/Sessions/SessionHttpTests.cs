@@ -1,4 +1,4 @@
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 using static Serverless.Tests.Sessions.SessionApp;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Serverless.Core.Sessions;
-using Serverless.Tests.Infrastructure;
+using Serverless.Testing;
 using Xunit;
 using static Serverless.Tests.Sessions.SessionApp;
 

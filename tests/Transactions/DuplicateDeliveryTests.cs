@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 using static Serverless.Tests.Transactions.FaultScenarios;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Microsoft.DurableTask.Client;
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;

@@ -1,7 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 using Serverless.Core.Transactions;
 using Serverless.Functions.Transactions;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 
 namespace Serverless.Tests.Transactions;

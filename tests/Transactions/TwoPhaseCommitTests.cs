@@ -1,7 +1,7 @@
 using Serverless.Core.Transactions;
 using Serverless.Orchestrations.Transactions;
-using Serverless.Tests.Infrastructure;
-using Serverless.Tests.Infrastructure.Durable;
+using Serverless.Testing;
+using Serverless.Testing.Durable;
 using Xunit;
 using static Serverless.Tests.Transactions.FaultScenarios;
 

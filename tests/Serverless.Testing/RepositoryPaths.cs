@@ -1,18 +1,17 @@
 using System.Reflection;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
-/// <summary>Paths the build stamps into the test assembly.</summary>
+/// <summary>Paths the build stamps into this library (see Serverless.Testing.csproj).</summary>
 public static class RepositoryPaths
 {
     public static string Root { get; } = Metadata("RepositoryRoot");
 
-    public static string BicepPackage { get; } = Metadata("BicepPackagePath");
-
+    /// <summary>The functions project's build output of the same configuration: functions.metadata and the worker.</summary>
     public static string FunctionsOutput { get; } = Metadata("FunctionsOutputDirectory");
 
     private static string Metadata(string key) =>
         typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == key)?.Value
-        ?? throw new InvalidOperationException($"Assembly metadata '{key}' is missing; build with tests/Serverless.Tests.csproj.");
+        ?? throw new InvalidOperationException($"Assembly metadata '{key}' is missing; build tests/Serverless.Testing/Serverless.Testing.csproj.");
 }

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Tests.Foundation;
 
 /// <summary>
 /// Compares the bindings the build generated (<c>functions.metadata</c>, what the host reads) with the

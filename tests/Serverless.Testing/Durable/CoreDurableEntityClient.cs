@@ -7,7 +7,7 @@ using Microsoft.DurableTask.Entities;
 using CoreEntityMetadata = DurableTask.Core.Entities.EntityBackendQueries.EntityMetadata;
 using EntityMetadata = Microsoft.DurableTask.Client.Entities.EntityMetadata;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// <see cref="DurableTaskClient.Entities"/> over the core backend: signals are entity messages sent straight to the

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>
 /// Test classes that run a durable backend take turns. Each backend polls its queues and renews partition leases on

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>
 /// The test run's Redis: <c>REDIS_CONNECTION</c> when set, else a fresh <c>redis-server</c> (or Garnet from the repo's

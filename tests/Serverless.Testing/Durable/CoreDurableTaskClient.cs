@@ -10,7 +10,7 @@ using CorePurgeResult = DurableTask.Core.PurgeResult;
 using OrchestrationQuery = Microsoft.DurableTask.Client.OrchestrationQuery;
 using PurgeResult = Microsoft.DurableTask.Client.PurgeResult;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// The <see cref="DurableTaskClient"/> a starter function gets from <c>[DurableClient]</c>, implemented over the core

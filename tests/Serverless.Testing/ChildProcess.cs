@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>A server started by the tests: its output is kept for failure messages and it dies with the fixture.</summary>
 public sealed class ChildProcess : IAsyncDisposable

@@ -7,7 +7,7 @@ using Microsoft.DurableTask.Entities;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// Runs SDK orchestrators and entities inside the core dispatchers, as the Functions host does: the middleware

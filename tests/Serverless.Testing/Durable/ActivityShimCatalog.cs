@@ -3,7 +3,7 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using CoreTaskActivity = DurableTask.Core.TaskActivity;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// Activities for the core activity dispatcher, looked up by name when a task message arrives: a fresh SDK activity

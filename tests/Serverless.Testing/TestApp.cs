@@ -2,13 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>
 /// An app instance built by <c>AddServerless</c> over its own Redis key prefix, so tests running in parallel never see
 /// each other's keys. Two instances given the same prefix behave like two Functions instances of one app.
 /// </summary>
-internal abstract class TestApp(IHost host, string prefix) : IDisposable
+public abstract class TestApp(IHost host, string prefix) : IDisposable
 {
     public string Prefix { get; } = prefix;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>Linux socket ownership from /proc: which process listens on a loopback TCP port.</summary>
 public static class ListeningSockets

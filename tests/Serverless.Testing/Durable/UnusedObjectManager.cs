@@ -1,6 +1,6 @@
 using DurableTask.Core;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// Orchestrations and entities run through dispatcher middleware (which needs the parent instance / entity id that

@@ -1,4 +1,4 @@
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>
 /// The test run's Azure Storage: <c>STORAGE_CONNECTION</c> when set, else Azurite from the repo's pinned npm package,

@@ -1,6 +1,6 @@
 using Microsoft.DurableTask.Client;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// Waiting on instances at test speed: polls every 100 ms (the core client polls every 2 s) and times out with

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using CoreTaskEntity = DurableTask.Core.Entities.TaskEntity;
 using CoreTaskOrchestration = DurableTask.Core.TaskOrchestration;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// Our SDK orchestrators, activities and entities running on the backend the Functions host runs

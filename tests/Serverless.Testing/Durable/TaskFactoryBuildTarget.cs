@@ -4,7 +4,7 @@ using Microsoft.DurableTask.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>
 /// A worker that never runs: the SDK only hands out the factory built from a <see cref="DurableTaskRegistry"/>

@@ -1,12 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Serverless.Tests.Infrastructure;
 using Xunit;
 
-[assembly: AssemblyFixture(typeof(ServicesFixture))]
-
-namespace Serverless.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>One Redis and one Azurite for the whole test run, started before the first test and stopped after the last.</summary>
 public sealed class ServicesFixture : IAsyncLifetime

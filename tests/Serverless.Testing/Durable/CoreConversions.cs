@@ -2,7 +2,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using DtCore = DurableTask.Core;
 
-namespace Serverless.Tests.Infrastructure.Durable;
+namespace Serverless.Testing.Durable;
 
 /// <summary>DurableTask.Core values as the SDK client types a starter function sees.</summary>
 internal static class CoreConversions

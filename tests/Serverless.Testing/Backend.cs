@@ -7,13 +7,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Serverless.Tests.Dispatch;
+namespace Serverless.Testing;
 
 /// <summary>
 /// A real HTTP backend on loopback (Kestrel, port chosen by the OS) with scripted latency and status. It answers with
 /// its name in the body and in <c>X-Backend</c>, and remembers what it received.
 /// </summary>
-internal sealed class Backend : IAsyncDisposable
+public sealed class Backend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _requests;
