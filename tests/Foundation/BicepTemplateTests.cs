@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
@@ -63,7 +64,7 @@ public sealed class BicepTemplateTests
         AssertSucceededWithoutDiagnostics(result, "build-params");
     }
 
-    private static string BicepDirectory => Path.Combine(Metadata("RepositoryRoot"), "infra", "bicep");
+    private static string BicepDirectory => Path.Combine(RepositoryPaths.Root, "infra", "bicep");
 
     private static string MainTemplate => Path.Combine(BicepDirectory, "main.bicep");
 
