@@ -10,21 +10,21 @@ namespace Serverless.Functions.Dispatch;
 /// <summary>
 /// Forwards any method on <c>dispatch/{pool}/{*path}</c> to a target of the pool and relays the answer with
 /// <c>X-Dispatch-Target</c>. Function key: an anonymous route into internal backends would be an open proxy.
+/// The host tries overlapping routes in function-name order (azure-functions-host issues 9876, 3153), and this name
+/// sorts before GetDispatchPool and PutDispatchPool: the constraint keeps <c>dispatch/pools/...</c> out of this route.
 /// </summary>
 public sealed class DispatchForwardFunction(DispatchForwarder forwarder, IOptions<DispatchOptions> options)
 {
     [Function("DispatchForward")]
     public async Task<IActionResult> Forward(
-        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", "patch", "delete", "head", "options", Route = "dispatch/{pool}/{*path}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", "post", "put", "patch", "delete", "head", "options", Route = "dispatch/{pool:regex(^(?!pools$))}/{*path}")] HttpRequest request,
         string pool,
         string? path,
         CancellationToken cancellationToken)
     {
         if (!PoolName.IsValid(pool))
         {
-            return PoolName.Reserved.Equals(pool, StringComparison.OrdinalIgnoreCase)
-                ? Problem.Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed", "dispatch/pools/{pool} takes PUT, GET and DELETE.")
-                : Problem.BadRequest(PoolName.Rule);
+            return Problem.BadRequest(PoolName.Rule);
         }
 
         var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);

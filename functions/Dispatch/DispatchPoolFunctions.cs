@@ -7,8 +7,9 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Dispatch;
 
 /// <summary>
-/// Pool management (function key). The literal segment <c>pools</c> outranks the <c>{pool}</c> parameter of the
-/// forwarding route <c>dispatch/{pool}/{*path}</c>, and no pool may be named <c>pools</c>, so the two never collide.
+/// Pool management (function key). The host does not rank literal segments above parameters: it tries routes in
+/// function-name order, so the forwarding route's constraint (<c>{pool}</c> is never <c>pools</c>) is what keeps these
+/// requests here, and no pool may be named <c>pools</c>.
 /// </summary>
 public sealed class DispatchPoolFunctions(DispatchStore store)
 {

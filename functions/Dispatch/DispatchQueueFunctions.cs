@@ -12,8 +12,8 @@ public sealed class DispatchQueueFunctions(QueueDispatcher dispatcher, DispatchP
     public Task DispatchFromQueue([QueueTrigger(QueueDispatcher.QueueName)] string message, CancellationToken cancellationToken) =>
         dispatcher.HandleAsync(message, cancellationToken);
 
-    // Every 30 s; only pools that set a probePath are probed.
+    // Every 30 s by default (Dispatch:ProbeSchedule); only pools that set a probePath are probed.
     [Function("DispatchProbe")]
-    public Task Probe([TimerTrigger("*/30 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task Probe([TimerTrigger("%Dispatch:ProbeSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         probe.RunAsync(cancellationToken);
 }

@@ -64,11 +64,11 @@ public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer in
 
     // Transient failures throw: the runtime retries (host.json maxDequeueCount) and then poison-queues the message.
     [Function("CatalogIndexer")]
-    public Task Index([QueueTrigger("%Search__ChangeQueue%")] string message, CancellationToken cancellationToken) =>
+    public Task Index([QueueTrigger("%Search:ChangeQueue%")] string message, CancellationToken cancellationToken) =>
         indexer.ProcessAsync(message, cancellationToken);
 
-    // Cold instances start from this snapshot instead of reading the whole catalog.
+    // Every 5 minutes by default (Search:SnapshotSchedule): cold instances start from this snapshot instead of reading the whole catalog.
     [Function("SearchSnapshotTimer")]
-    public Task Snapshot([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task Snapshot([TimerTrigger("%Search:SnapshotSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         index.Ready.IsCompleted ? snapshots.UploadAsync(index, cancellationToken) : Task.CompletedTask;
 }

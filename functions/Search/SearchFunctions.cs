@@ -45,9 +45,9 @@ public sealed class SearchFunctions(SearchService search, SearchWarmer warmer)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "search/warmup")] HttpRequest request, CancellationToken cancellationToken) =>
         new JsonResult(new { warmed = await warmer.WarmAsync(cancellationToken) });
 
-    // Every minute: hot entries (5 min fresh by default) are replaced well before they expire.
+    // Every minute by default (Search:WarmupSchedule): hot entries (5 min fresh) are replaced well before they expire.
     [Function("SearchWarmupTimer")]
-    public Task WarmupTimer([TimerTrigger("0 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task WarmupTimer([TimerTrigger("%Search:WarmupSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         warmer.WarmAsync(cancellationToken);
 }
 

@@ -91,8 +91,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ServiceBus__clientId: identityClientId
     DurableTaskHubName: durableTaskHubName
     Redis__ConnectionString: redisConnectionString
-    // Queue names that triggers read through %setting% bindings.
+    // Queue names and timer schedules that triggers read through %Section:Name% bindings (the host maps __ to :).
     Search__ChangeQueue: 'catalog-changes'
+    Search__WarmupSchedule: '0 * * * * *'
+    Search__SnapshotSchedule: '0 */5 * * * *'
+    Dispatch__ProbeSchedule: '*/30 * * * * *'
+    Transactions__RecoverySchedule: '0 */1 * * * *'
   }
 }
 
