@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two commands for a fresh machine:
-#   ./dev.sh run    install what is missing, start Azurite + Redis, run the Functions host (func start)
-#   ./dev.sh test   install what is missing, then dotnet test (the tests start their own Redis + Azurite)
+#   ./dev.sh run    install what is missing, start Azurite + Redis, run the Functions host (func start, or the host
+#                   folder in FUNCTIONS_HOST_DIR / ../shared/functions-host when Core Tools are missing)
+#   ./dev.sh test   install what is missing, then dotnet test (unit tests start their own Redis + Azurite; the
+#                   end-to-end tests also start the Functions host the same way)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -82,15 +84,30 @@ start_services() {
 }
 
 stop_services() {
+  # The host shuts down gracefully on TERM but can take well over 10 s; its worker goes with it, or with KILL.
+  if [ -f "$DEV/host.pid" ]; then
+    local host workers; host=$(cat "$DEV/host.pid"); workers=$(pgrep -P "$host" || true)
+    kill "$host" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$host" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$host" $workers 2>/dev/null || true
+    rm -f "$DEV/host.pid"
+  fi
   for f in "$DEV/azurite.pid" "$DEV/redis.pid"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
   done
 }
 
+# A Functions host when Core Tools are missing: FUNCTIONS_HOST_DIR, else the shared build beside this checkout.
+host_dir() {
+  local dir=${FUNCTIONS_HOST_DIR:-$ROOT/../shared/functions-host}
+  [ -f "$dir/Microsoft.Azure.WebJobs.Script.WebHost.dll" ] && (cd "$dir" && pwd)
+}
+
 ensure_func() {
   have func && return 0
   if [ -x "$DEV/func/node_modules/.bin/func" ]; then export PATH="$DEV/func/node_modules/.bin:$PATH"; return 0; fi
+  host_dir >/dev/null && return 0
   say "Azure Functions Core Tools (func) not found; trying the npm package azure-functions-core-tools@4"
   if npm install --prefix "$DEV/func" --no-audit --no-fund --loglevel=error azure-functions-core-tools@4 >"$DEV/func-install.log" 2>&1 \
      && "$DEV/func/node_modules/.bin/func" --version >/dev/null 2>&1; then
@@ -103,9 +120,45 @@ ensure_func() {
         npm i -g azure-functions-core-tools@4 --unsafe-perm true
       or the OS package (Debian/Ubuntu: apt-get install azure-functions-core-tools-4 from packages.microsoft.com),
       see https://learn.microsoft.com/azure/azure-functions/functions-run-local
-      './dev.sh test' needs no Core Tools.
+      Or point FUNCTIONS_HOST_DIR at a built Functions host folder.
 HINT
   exit 1
+}
+
+# What `func start` does, for a host folder: the app's build output as script root, local.settings.json's Values as
+# environment variables, file-based keys with a master key kept in .dev, and this machine's container markers removed.
+run_host_folder() {
+  local hostdir=$1 port=7071 app="$ROOT/functions/bin/Debug/net10.0" state="$DEV/host"
+  have curl || apt_install curl || die "curl is needed to wait for the host; install it (apt-get install curl)"
+  say "Building the functions project"
+  dotnet build functions/Serverless.Functions.csproj -c Debug >"$DEV/build.log" 2>&1 || { cat "$DEV/build.log" >&2; die "build failed"; }
+  mkdir -p "$state/secrets" "$state/logs"
+  [ -f "$state/master-key" ] || head -c 32 /dev/urandom | base64 | tr -d '/+=' >"$state/master-key"
+  local key; key=$(cat "$state/master-key")
+  cat >"$state/secrets/host.json" <<JSON
+{ "masterKey": { "name": "master", "value": "$key", "encrypted": false }, "functionKeys": [], "systemKeys": [],
+  "hostName": "127.0.0.1:$port", "instanceId": "00000000000000000000000000000001", "source": "runtime", "decryptionKeyId": "" }
+JSON
+  local settings; settings=$(node -e 'const v=require(process.argv[1]).Values||{};for(const[k,x] of Object.entries(v))console.log(k+"="+x)' "$ROOT/functions/local.settings.json")
+  local -a envs=()
+  while IFS= read -r line; do [ -n "$line" ] && envs+=("$line"); done <<<"$settings"
+  env -u CONTAINER_NAME -u WEBSITE_INSTANCE_ID "${envs[@]}" \
+    AzureWebJobsScriptRoot="$app" "languageWorkers__dotnet-isolated__workerDirectory=$app" \
+    FUNCTIONS_WORKER_RUNTIME=dotnet-isolated AZURE_FUNCTIONS_ENVIRONMENT=Development \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" WEBSITE_HOSTNAME="127.0.0.1:$port" \
+    AzureWebJobsSecretStorageType=files FUNCTIONS_SECRETS_PATH="$state/secrets" FUNCTIONS_LOG_PATH="$state/logs" DOTNET_NOLOGO=1 \
+    dotnet "$hostdir/Microsoft.Azure.WebJobs.Script.WebHost.dll" &
+  local pid=$!
+  echo "$pid" >"$DEV/host.pid"
+  for _ in $(seq 1 240); do
+    kill -0 "$pid" 2>/dev/null || die "The Functions host exited; see its output above"
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/health" 2>/dev/null)" = 200 ]; then
+      say "Ready: http://127.0.0.1:$port/api  (function-level routes: header x-functions-key: $key)"
+      break
+    fi
+    sleep 0.5
+  done
+  wait "$pid"
 }
 
 run_app() {
@@ -115,16 +168,28 @@ run_app() {
     say "Creating functions/local.settings.json from local.settings.sample.json"
     cp local.settings.sample.json functions/local.settings.json
   fi
+  # A settings file copied before a new setting was added would leave a binding unresolved (the host disables it).
+  local missing; missing=$(node -e 'const [s,l]=process.argv.slice(1).map(f=>require(f).Values||{});console.log(Object.keys(s).filter(k=>!(k in l)).join(" "))' \
+    "$ROOT/local.settings.sample.json" "$ROOT/functions/local.settings.json")
+  [ -z "$missing" ] || say "functions/local.settings.json lacks settings the sample has: $missing (copy them from local.settings.sample.json)"
   start_services
-  say "Starting the Functions host; endpoints under http://localhost:7071/api"
-  cd functions && func start
+  if have func; then
+    say "Starting the Functions host; endpoints under http://localhost:7071/api"
+    (cd functions && func start)
+  else
+    say "Core Tools missing; running the Functions host from $(host_dir)"
+    run_host_folder "$(host_dir)"
+  fi
 }
 
 run_tests() {
   setup
-  say "Running tests (they start their own Redis and Azurite on free ports)"
+  if ! have func && [ -z "${FUNCTIONS_HOST_DIR:-}" ] && host_dir >/dev/null; then
+    export FUNCTIONS_HOST_DIR; FUNCTIONS_HOST_DIR=$(host_dir)
+  fi
+  say "Running tests (they start their own Redis, Azurite and Functions host on free ports)"
   rm -rf TestResults
-  dotnet test Serverless.sln --logger "trx;LogFileName=tests.trx" --results-directory TestResults "$@"
+  dotnet test Serverless.sln --logger "trx;LogFilePrefix=tests" --results-directory TestResults "$@"
 }
 
 case "${1:-}" in

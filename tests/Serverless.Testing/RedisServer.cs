@@ -75,7 +75,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static (ChildProcess Process, string Flavour) StartProcess(int port)
     {
-        var redis = Which("redis-server");
+        var redis = Executables.Which("redis-server");
         if (redis is not null)
         {
             return (ChildProcess.Start(redis, ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -95,10 +95,4 @@ public sealed class RedisServer : IAsyncDisposable
             "No Redis server for the tests: install one with 'apt-get install -y redis-server' (or run 'dotnet tool restore' " +
             "in the repo root for the Garnet fallback), or set REDIS_CONNECTION to a running Redis. './dev.sh test' does this for you.");
     }
-
-    internal static string? Which(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-        .Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(dir => Path.Combine(dir, name))
-        .FirstOrDefault(File.Exists);
 }
