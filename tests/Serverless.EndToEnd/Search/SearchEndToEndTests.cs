@@ -31,7 +31,7 @@ public sealed class SearchEndToEndTests(HostFixture fixture)
         // Polled with a filter: a query searched before the change is hot, and the indexer's warm-up would pre-fill it.
         await Eventually.GetAsync(() => SearchAsync(client, word, "&brand=Sony"), a => a.Status == 200 && a.Json.GetProperty("total").GetInt32() == 1, Indexing,
             $"search for '{word}' finds the upserted product");
-        TestContext.Current.SendDiagnosticMessage($"upsert → searchable through the host: {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+        TestContext.Current.TestOutputHelper?.WriteLine($"upsert → searchable through the host: {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         var found = await SearchAsync(client, word);
         var again = await SearchAsync(client, word);
 
