@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Storage;
@@ -25,51 +24,26 @@ public sealed class FencedTable(StorageClients storage, IOptions<LockingOptions>
 {
     private const string ValueColumn = "Value";
     private const string TokenColumn = "HighestToken";
-    private readonly Lazy<Task<TableClient>> _table = new(async () =>
-    {
-        var table = storage.Tables.GetTableClient(options.Value.FencedTable);
-        await table.CreateIfNotExistsAsync();
-        return table;
-    });
+    private readonly GuardedTable _table = new(storage.Tables, options.Value.FencedTable);
 
     /// <summary>Reads a record; null when it was never written.</summary>
     public async Task<FencedRecord?> ReadAsync(string partition, string row, CancellationToken cancellationToken = default)
     {
-        var table = await _table.Value;
+        var table = await _table.GetAsync();
         var found = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
         return found.HasValue ? new FencedRecord(found.Value!.GetString(ValueColumn) ?? "", found.Value.GetInt64(TokenColumn) ?? 0) : null;
     }
 
     /// <summary>Writes <paramref name="value"/> when <paramref name="token"/> is not below the highest token seen.</summary>
-    public async Task<FencedWrite> WriteAsync(string partition, string row, string value, long token, CancellationToken cancellationToken = default)
+    public Task<FencedWrite> WriteAsync(string partition, string row, string value, long token, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(token);
-        var table = await _table.Value;
-        while (true)
+        return _table.UpdateAsync(partition, row, current =>
         {
-            var found = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
-            var entity = new TableEntity(partition, row) { [ValueColumn] = value, [TokenColumn] = token };
-            try
-            {
-                if (!found.HasValue)
-                {
-                    await table.AddEntityAsync(entity, cancellationToken);
-                    return new FencedWrite(true, token);
-                }
-
-                var highest = found.Value!.GetInt64(TokenColumn) ?? 0;
-                if (token < highest)
-                {
-                    return new FencedWrite(false, highest);
-                }
-
-                await table.UpdateEntityAsync(entity, found.Value.ETag, TableUpdateMode.Replace, cancellationToken);
-                return new FencedWrite(true, token);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-            {
-                // Someone wrote between our read and write (created it, or changed its version): check again.
-            }
-        }
+            var highest = current?.GetInt64(TokenColumn) ?? 0;
+            return token < highest
+                ? (null, new FencedWrite(false, highest))
+                : (new TableEntity(partition, row) { [ValueColumn] = value, [TokenColumn] = token }, new FencedWrite(true, token));
+        }, cancellationToken);
     }
 }

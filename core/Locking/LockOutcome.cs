@@ -50,6 +50,6 @@ public sealed record LockResult(LockOutcome Outcome, string? Owner, long Token, 
 /// <param name="Held">Whether a live lease exists.</param>
 /// <param name="Token">The current holder's fencing token (0 when free).</param>
 /// <param name="ExpiresAt">When the current lease ends.</param>
-/// <param name="LastToken">The highest token ever minted for this lock.</param>
+/// <param name="LastToken">The highest token minted for this lock (on Redis: 0 once the lock has been idle long enough for its fence to expire).</param>
 /// <param name="Waiters">How many callers wait in line (always 0 on Redis, which has no queue).</param>
 public sealed record LockView(bool Held, long Token, DateTimeOffset? ExpiresAt, long LastToken, int Waiters);

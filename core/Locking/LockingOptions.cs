@@ -24,6 +24,24 @@ public sealed class LockingOptions
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string FencedTable { get; set; } = "fenced";
 
+    /// <summary>
+    /// Table holding each Redis lock's epoch, the durable part of its fencing tokens (see <c>FencingToken</c>).
+    /// Never delete it while the app runs: without it tokens can start below ones already handed out.
+    /// </summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string EpochTable { get; set; } = "lockepochs";
+
+    /// <summary>
+    /// How long a Redis lock's fence counter outlives its last lease, in milliseconds; after that the lock leaves no key
+    /// in Redis. The next grant then starts a new epoch (a Table round trip), and each epoch is spent for good, so keep
+    /// this hours, not seconds, outside tests.
+    /// </summary>
+    [Range(1_000, 604_800_000)]
+    public int RedisFenceIdleMs { get; set; } = 86_400_000;
+
+    /// <summary><see cref="RedisFenceIdleMs"/> as a time span.</summary>
+    public TimeSpan RedisFenceIdle => TimeSpan.FromMilliseconds(RedisFenceIdleMs);
+
     /// <summary><see cref="MaxLeaseMs"/> as a time span.</summary>
     public TimeSpan MaxLease => TimeSpan.FromMilliseconds(MaxLeaseMs);
 

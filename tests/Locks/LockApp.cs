@@ -18,6 +18,21 @@ internal sealed class LockApp(IHost host, string prefix, string table) : TestApp
 
     public FencedTable Fenced => Get<FencedTable>();
 
+    /// <summary>Every key of this instance on every primary (a cluster spreads them over several).</summary>
+    public async Task<List<string>> KeysOnAllPrimariesAsync()
+    {
+        var keys = new List<string>();
+        foreach (var server in Get<IConnectionMultiplexer>().GetServers().Where(s => !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: Prefix + "*"))
+            {
+                keys.Add(key!);
+            }
+        }
+
+        return keys;
+    }
+
     public LockFunctions Functions => Create<LockFunctions>();
 
     /// <summary>A raw table client (no fencing) for read-modify-write experiments.</summary>
@@ -28,11 +43,14 @@ internal sealed class LockApp(IHost host, string prefix, string table) : TestApp
         return table;
     }
 
-    public static async Task<LockApp> StartAsync(ServicesFixture services, Action<IServiceCollection>? configure = null)
+    /// <summary>Starts an instance; <paramref name="settings"/> adds or overrides app settings (e.g. another Redis).</summary>
+    public static async Task<LockApp> StartAsync(
+        ServicesFixture services, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var prefix = NewPrefix();
         var table = $"fenced{prefix[1..^1]}";
-        var host = await StartHostAsync(services, prefix, new() { ["Locking:FencedTable"] = table }, configure: configure);
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Locking:FencedTable"] = table };
+        var host = await StartHostAsync(services, prefix, all, configure: configure);
         return new LockApp(host, prefix, table);
     }
 }

@@ -13,13 +13,13 @@ public sealed class RedisLockTests(ServicesFixture services)
     {
         var ct = TestContext.Current.CancellationToken;
         using var app = await LockApp.StartAsync(services);
-        var grant = await app.Redis.TryAcquireAsync("doc", Long);
+        var grant = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
 
         var byOther = await app.Redis.ReleaseAsync("doc", "mallory", grant.Token, ct);
         var wrongToken = await app.Redis.ReleaseAsync("doc", grant.Owner!, grant.Token + 1, ct);
         var extendByOther = await app.Redis.ExtendAsync("doc", "mallory", grant.Token, Long, ct);
         var view = await app.Redis.GetAsync("doc", ct);
-        var busy = await app.Redis.TryAcquireAsync("doc", Long);
+        var busy = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
 
         Assert.Equal(LockOutcome.Granted, grant.Outcome);
         Assert.Equal(32, grant.Owner!.Length);
@@ -37,7 +37,7 @@ public sealed class RedisLockTests(ServicesFixture services)
     {
         var ct = TestContext.Current.CancellationToken;
         using var app = await LockApp.StartAsync(services);
-        var stale = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(200));
+        var stale = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
         Assert.True((await app.Fenced.WriteAsync("doc", "1", "from stale", stale.Token, ct)).Accepted);
 
         var next = await app.Redis.AcquireAsync("doc", "next", Long, TimeSpan.FromSeconds(5), ct);
@@ -62,7 +62,7 @@ public sealed class RedisLockTests(ServicesFixture services)
         var tokens = new List<long>();
         for (var i = 0; i < 3; i++)
         {
-            var grant = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(100));
+            var grant = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
             tokens.Add(grant.Token);
             if (i == 0)
             {
@@ -70,16 +70,18 @@ public sealed class RedisLockTests(ServicesFixture services)
             }
             else
             {
-                await app.Database.KeyDeleteAsync(app.Prefix + "lock:doc");
+                await app.Database.KeyDeleteAsync(app.Redis.LockKey("doc"));
             }
         }
 
-        var afterExpiry = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(50));
+        var afterExpiry = await app.Redis.TryAcquireAsync("doc", TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
         await Task.Delay(150, TestContext.Current.CancellationToken);
-        var last = await app.Redis.TryAcquireAsync("doc", Long);
+        var last = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
 
-        Assert.Equal([1, 2, 3, 4, 5], [.. tokens, afterExpiry.Token, last.Token]);
-        Assert.Equal(5, (await app.Redis.GetAsync("doc", ct)).LastToken);
+        // A fresh app prefix: the lock's first epoch, and one counter step per grant after it.
+        var first = FencingToken.Floor(1) + 1;
+        Assert.Equal([first, first + 1, first + 2, first + 3, first + 4], [.. tokens, afterExpiry.Token, last.Token]);
+        Assert.Equal(first + 4, (await app.Redis.GetAsync("doc", ct)).LastToken);
     }
 
     [Fact(Timeout = 15_000)]
@@ -92,7 +94,7 @@ public sealed class RedisLockTests(ServicesFixture services)
         Assert.NotNull(handle);
 
         await Task.Delay(4_000, ct);
-        var whileHeld = await app.Redis.TryAcquireAsync("doc", Long);
+        var whileHeld = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
         await handle.DisposeAsync();
 
         Assert.Equal(LockOutcome.Busy, whileHeld.Outcome);
@@ -110,7 +112,7 @@ public sealed class RedisLockTests(ServicesFixture services)
         var lost = new TaskCompletionSource();
         using var registration = handle.Lost.Register(lost.SetResult);
 
-        await app.Database.KeyDeleteAsync(app.Prefix + "lock:doc");
+        await app.Database.KeyDeleteAsync(app.Redis.LockKey("doc"));
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
 
         Assert.Equal("the lock was gone or held by another owner at renewal", handle.LostReason);
@@ -128,7 +130,7 @@ public sealed class RedisLockTests(ServicesFixture services)
         using var registration = handle.Lost.Register(lost.SetResult);
 
         await lost.Task.WaitAsync(TimeSpan.FromSeconds(8), ct);
-        var next = await app.Redis.TryAcquireAsync("doc", Long);
+        var next = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
 
         Assert.Equal("maximum hold time reached", handle.LostReason);
         Assert.True(DateTimeOffset.UtcNow >= handle.MaxHoldUntil);
