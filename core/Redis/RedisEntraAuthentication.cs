@@ -19,6 +19,8 @@ namespace Serverless.Core.Redis;
 /// Written by hand on Azure.Identity because Microsoft.Azure.StackExchangeRedis, the library that does this, is not
 /// served by the NuGet feed this repository builds from. It follows that library's design: an options provider whose
 /// <see cref="Password"/> is read by every connection handshake, and a timer that re-authenticates live connections.
+/// AUTH goes over each server's interactive connection; a subscription connection (the search cache backplane) cannot
+/// be re-authenticated that way, so the server closes it when its token expires and it reconnects with the new one.
 /// </remarks>
 public sealed partial class RedisEntraAuthentication : AzureManagedRedisOptionsProvider, IDisposable
 {
