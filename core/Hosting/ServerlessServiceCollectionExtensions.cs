@@ -68,6 +68,7 @@ public static class ServerlessServiceCollectionExtensions
         var config = ConfigurationOptions.Parse(options.ConnectionString);
         // Keep retrying in the background instead of failing the whole app when Redis blips at start-up.
         config.AbortOnConnectFail = false;
+        RedisEntraAuthentication.Configure(config, options);
         return ConnectionMultiplexer.Connect(config);
     }
 }

@@ -1,5 +1,5 @@
 // Serverless app: a .NET isolated Function App on Flex Consumption with identity-only access to
-// Storage and Service Bus, Azure Managed Redis, and workspace-based Application Insights.
+// Storage, Service Bus and Azure Managed Redis (persistent), and workspace-based Application Insights.
 targetScope = 'resourceGroup'
 
 @minLength(1)
@@ -94,20 +94,15 @@ module roles 'modules/roles.bicep' = {
     identityName: names.identity
     storageAccountName: names.storage
     serviceBusNamespaceName: names.serviceBus
+    redisName: names.redis
   }
   // Passing plain names drops the implicit ordering, so state it.
   dependsOn: [
     identity
     storage
     serviceBus
+    redis
   ]
-}
-
-// Read the key here and hand it on as a secure parameter, so it never appears in a module output
-// or in deployment history. The function app module already waits for the redis module (it uses
-// its host name), which is what makes listKeys safe to evaluate.
-resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' existing = {
-  name: '${names.redis}/default'
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -119,6 +114,7 @@ module functionApp 'modules/functionapp.bicep' = {
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    identityPrincipalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
@@ -126,10 +122,11 @@ module functionApp 'modules/functionapp.bicep' = {
     durableTaskHubName: durableTaskHubName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    redisConnectionString: '${redis.outputs.hostName}:${redis.outputs.port},password=${redisDatabase.listKeys().primaryKey},ssl=True,abortConnect=False'
+    // No password: access keys are off and the app signs in with its identity's Entra ID token.
+    redisEndpoint: '${redis.outputs.hostName}:${redis.outputs.port}'
   }
   // The host starts as soon as the app exists; without its storage roles it fails to boot and
-  // the package download is denied.
+  // the package download is denied (and without its Redis access policy every sign-in is refused).
   dependsOn: [
     roles
   ]

@@ -46,6 +46,34 @@ public sealed class BicepTemplateTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task RedisTakesNoAccessKeyAndKeepsItsDataOnDisk()
+    {
+        var result = await RunBicepAsync("build", MainTemplate, "--stdout");
+        AssertSucceededWithoutDiagnostics(result, "build");
+
+        // No key is read anywhere, so none can reach an app setting or the deployment history.
+        Assert.DoesNotContain("listKeys", result.StandardOutput, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("password=", result.StandardOutput, StringComparison.OrdinalIgnoreCase);
+
+        using var template = JsonDocument.Parse(result.StandardOutput);
+        var resources = AllResources(template.RootElement).ToList();
+        var database = Assert.Single(resources, r => IsType(r, "Microsoft.Cache/redisEnterprise/databases"));
+        var properties = database.GetProperty("properties");
+        Assert.Equal("Disabled", properties.GetProperty("accessKeysAuthentication").GetString());
+        var persistence = properties.GetProperty("persistence");
+        Assert.True(
+            IsTrue(persistence, "aofEnabled") || IsTrue(persistence, "rdbEnabled"),
+            $"The Redis database keeps no data on disk: {persistence}");
+
+        var access = Assert.Single(resources, r => IsType(r, "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"));
+        Assert.Equal("default", access.GetProperty("properties").GetProperty("accessPolicyName").GetString());
+
+        var settings = Assert.Single(resources, r => IsType(r, "Microsoft.Web/sites/config")).GetProperty("properties");
+        Assert.True(settings.TryGetProperty("Redis__ClientId", out _), "The app settings do not name the identity's client id for Redis.");
+        Assert.True(settings.TryGetProperty("Redis__PrincipalId", out _), "The app settings do not name the identity's object id (the Redis user).");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task MainTemplateLintsClean()
     {
         var result = await RunBicepAsync("lint", MainTemplate);
@@ -142,6 +170,12 @@ public sealed class BicepTemplateTests
             }
         }
     }
+
+    private static bool IsType(JsonElement resource, string type) =>
+        string.Equals(TypeOf(resource), type, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsTrue(JsonElement properties, string name) =>
+        properties.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     private static string TypeOf(JsonElement resource) =>
         resource.TryGetProperty("type", out var type) ? type.GetString() ?? string.Empty : string.Empty;

@@ -6,6 +6,7 @@ param location string
 param tags object
 param identityId string
 param identityClientId string
+param identityPrincipalId string
 param storageAccountName string
 param deploymentContainerUrl string
 param applicationInsightsConnectionString string
@@ -13,9 +14,8 @@ param serviceBusFullyQualifiedNamespace string
 param durableTaskHubName string
 param maximumInstanceCount int
 param instanceMemoryMB int
-
-@secure()
-param redisConnectionString string
+// host:port of Redis; the app settings add TLS, and the identity signs in instead of a password.
+param redisEndpoint string
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -90,7 +90,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ServiceBus__credential: 'managedidentity'
     ServiceBus__clientId: identityClientId
     DurableTaskHubName: durableTaskHubName
-    Redis__ConnectionString: redisConnectionString
+    // Entra ID sign-in to Redis (access keys are off): the token of the identity named by ClientId is the password,
+    // its object id (PrincipalId) the user name. No secret in any setting.
+    Redis__ConnectionString: '${redisEndpoint},ssl=True,abortConnect=False'
+    Redis__ClientId: identityClientId
+    Redis__PrincipalId: identityPrincipalId
     // Queue names and timer schedules that triggers read through %Section:Name% bindings (the host maps __ to :).
     Search__ChangeQueue: 'catalog-changes'
     Search__WarmupSchedule: '0 * * * * *'

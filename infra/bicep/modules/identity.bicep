@@ -12,3 +12,5 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 
 output id string = identity.id
 output clientId string = identity.properties.clientId
+// Entra ID object id: the identity's Redis user name (Redis__PrincipalId).
+output principalId string = identity.properties.principalId

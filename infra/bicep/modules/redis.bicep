@@ -14,6 +14,8 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
     minimumTlsVersion: '1.2'
     // The Flex app runs without VNet integration here, so it reaches Redis over its public (TLS) endpoint.
     publicNetworkAccess: 'Enabled'
+    // A replica to fail over to: a node loss costs a reconnect, not the data (writes not yet replicated excepted).
+    highAvailability: 'Enabled'
   }
 }
 
@@ -26,8 +28,16 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
     port: 10000
     // EnterpriseCluster hides sharding behind one endpoint, so a plain StackExchange.Redis connection string works.
     clusteringPolicy: 'EnterpriseCluster'
-    // The app authenticates with the access key (see Redis__ConnectionString).
-    accessKeysAuthentication: 'Enabled'
+    // Entra ID only, like storage and Service Bus: the app signs in with its managed identity's token (an access
+    // policy assignment in roles.bicep), so there is no key to leak or rotate.
+    accessKeysAuthentication: 'Disabled'
+    // Sessions, lock fences, dispatch pools and the catalog version live only in Redis: an append-only file written
+    // every second brings them back after a restart of both primary and replica (at most ~1 s of writes lost).
+    persistence: {
+      aofEnabled: true
+      aofFrequency: '1s'
+      rdbEnabled: false
+    }
   }
 }
 

@@ -1,11 +1,12 @@
-// Data-plane roles for the app's identity. Both storage and Service Bus have local (key) auth
-// switched off, so without these the app cannot reach either.
+// Data-plane roles for the app's identity. Storage, Service Bus and Redis all have local (key) auth
+// switched off, so without these the app cannot reach any of them.
 
 // Names, not runtime IDs: they are known when the deployment starts, which keeps role assignment
 // names deterministic and What-If predictions exact.
 param identityName string
 param storageAccountName string
 param serviceBusNamespaceName string
+param redisName string
 
 // Built-in role definition IDs are the same in every tenant.
 var storageRoles = {
@@ -28,6 +29,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
 
 resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
   name: serviceBusNamespaceName
+}
+
+resource redisDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' existing = {
+  name: '${redisName}/default'
 }
 
 // guid() of scope + identity + role keeps names stable, so redeployments update instead of duplicating.
@@ -55,3 +60,17 @@ resource serviceBusAssignments 'Microsoft.Authorization/roleAssignments@2022-04-
     }
   }
 ]
+
+// Redis has no Azure RBAC data roles: a data access policy assignment makes the identity's object id a Redis user
+// that signs in with its Entra ID token. 'default' is the only policy the service offers (full data access).
+resource redisAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
+  parent: redisDatabase
+  // Letters and digits only; derived from the identity's resource id, so redeployments update the same assignment.
+  name: 'app${uniqueString(identity.id)}'
+  properties: {
+    accessPolicyName: 'default'
+    user: {
+      objectId: identity.properties.principalId
+    }
+  }
+}
