@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Logging;
+using Serverless.Core.Redis;
 
 namespace Serverless.Core.Dispatch;
 
 /// <summary>
 /// Picks a target, sends, records the outcome (which releases the lease and feeds health and latency), and on a
 /// connect failure, timeout or 5xx retries once on a different target when the request is safe to repeat.
+/// Without Redis a pick throws (nothing was sent, so the caller answers 503); a target's answer is relayed even when
+/// recording its outcome fails.
 /// </summary>
 /// <remarks>
 /// The retry is written here rather than with a Polly/Microsoft.Extensions.Http.Resilience retry strategy because the
@@ -51,17 +54,33 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Our caller went away: that says nothing about the target's health, but the lease must not linger.
-            await store.RecordAsync(lease, Outcome.Released, null);
+            await TryRecordAsync(lease, Outcome.Released, null);
             throw;
         }
 
-        var recorded = await store.RecordAsync(lease, attempt.Failed ? Outcome.Failure : Outcome.Success, attempt.Latency);
-        if (attempt.Failed && recorded.Ejected)
+        var recorded = await TryRecordAsync(lease, attempt.Failed ? Outcome.Failure : Outcome.Success, attempt.Latency);
+        if (attempt.Failed && recorded is { Ejected: true })
         {
             LogEjected(logger, lease.Pool, lease.TargetId, recorded.EjectedUntil);
         }
 
         return attempt;
+    }
+
+    // The target has already acted on the request: failing now with a 503 would invite a client retry that runs a
+    // non-idempotent call twice, so the answer is relayed anyway. Only this outcome's health and latency sample is
+    // lost; the lease ends by itself after Dispatch:LeaseDuration.
+    private async Task<RecordResult?> TryRecordAsync(PoolLease lease, Outcome outcome, TimeSpan? latency)
+    {
+        try
+        {
+            return await store.RecordAsync(lease, outcome, latency);
+        }
+        catch (Exception ex) when (RedisOutage.Is(ex))
+        {
+            LogRecordFailed(logger, lease.Pool, lease.TargetId, outcome, ex);
+            return null;
+        }
     }
 
     private static ForwardResult Result(TargetSender.Attempt attempt, string targetId, int attempts) =>
@@ -78,6 +97,9 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch pool {Pool}: target {Failed} failed, retrying on {Next}")]
     private static partial void LogRetry(ILogger logger, string pool, string failed, string next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: outcome {Outcome} of target {Target} not recorded: Redis unavailable")]
+    private static partial void LogRecordFailed(ILogger logger, string pool, string target, Outcome outcome, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: target {Target} ejected until {Until}")]
     private static partial void LogEjected(ILogger logger, string pool, string target, DateTimeOffset? until);

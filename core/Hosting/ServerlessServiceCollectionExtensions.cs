@@ -36,6 +36,7 @@ public static class ServerlessServiceCollectionExtensions
         services.TryAddSingleton<RedisKeys>();
         services.TryAddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
 
+        // A backstop for a probe that hangs: a Redis PING already fails within Redis:OperationTimeout (see ConnectRedis).
         var probeTimeout = TimeSpan.FromSeconds(5);
         services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis", timeout: probeTimeout)
@@ -68,7 +69,25 @@ public static class ServerlessServiceCollectionExtensions
         var config = ConfigurationOptions.Parse(options.ConnectionString);
         // Keep retrying in the background instead of failing the whole app when Redis blips at start-up.
         config.AbortOnConnectFail = false;
+        AnswerOutagesFast(config, options);
         RedisEntraAuthentication.Configure(config, options);
         return ConnectionMultiplexer.Connect(config);
+    }
+
+    // With the defaults a request stalled 5 s while Redis was down and then failed: a command waited in the backlog
+    // for a connection until its timeout. These make an outage cost a request at most the operation timeout.
+    private static void AnswerOutagesFast(ConfigurationOptions config, RedisOptions options)
+    {
+        // Fail a command at once while no connection is up, and the commands in flight when the connection drops.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        // A server that is connected but does not answer (frozen, network black hole) costs a request this much.
+        config.SyncTimeout = config.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        // Timeouts are checked on each heartbeat (default every 1 s), which made a 1 s timeout fire after up to 2 s.
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+        // A connect (TCP, TLS, AUTH) may take longer than a command on a cold or busy instance. No request waits for
+        // it (FailFast); only host start-up does, when the first service resolves this connection.
+        config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        // Reconnect soon after Redis returns: the default backoff starts at half the connect timeout and grows to 10 s.
+        config.ReconnectRetryPolicy = new ExponentialRetry(1_000, (int)RedisOutage.RetryAfter.TotalMilliseconds);
     }
 }

@@ -33,7 +33,8 @@ public sealed class HealthFunctionTests(ServicesFixture services)
         var deadPort = ListeningSockets.FreePort();
         using var app = await services.StartAppAsync(new Dictionary<string, string?>
         {
-            ["Redis:ConnectionString"] = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=300",
+            ["Redis:ConnectionString"] = $"127.0.0.1:{deadPort}",
+            ["Redis:ConnectTimeout"] = "00:00:00.300",
         });
 
         var response = await CallAsync(app.Services);

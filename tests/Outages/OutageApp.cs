@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
+using Serverless.Functions.Dispatch;
+using Serverless.Functions.Health;
+using Serverless.Functions.Http;
+using Serverless.Functions.Locks;
+using Serverless.Functions.Sessions;
+using Serverless.Testing;
+
+namespace Serverless.Tests.Outages;
+
+/// <summary>An app instance (see <see cref="TestApp"/>) on a Redis of its own, with its log kept for assertions.</summary>
+internal sealed class OutageApp(IHost host, string prefix) : TestApp(host, prefix)
+{
+    public SessionFunctions Sessions => Create<SessionFunctions>();
+
+    public LockFunctions Locks => Create<LockFunctions>();
+
+    public DispatchForwardFunction Forward => Create<DispatchForwardFunction>();
+
+    public DispatchPoolFunctions Pools => Create<DispatchPoolFunctions>();
+
+    public HealthFunction Health => new(Get<HealthCheckService>());
+
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    public static async Task<OutageApp> StartAsync(ServicesFixture services, OwnRedis redis, Dictionary<string, string?>? settings = null)
+    {
+        var prefix = NewPrefix();
+        var all = new Dictionary<string, string?>(settings ?? []) { ["Redis:ConnectionString"] = redis.ConnectionString };
+        return new OutageApp(await StartHostAsync(services, prefix, all, configure: s => s.AddFakeLogging()), prefix);
+    }
+
+    /// <summary>Calls an HTTP function through this app's <see cref="RedisOutageMiddleware"/>, as the worker would.</summary>
+    public Task<ActionResults.Response> CallAsync(HttpRequest request, Func<Task<IActionResult>> function) =>
+        WorkerPipeline.RunAsync(request, function, Create<RedisOutageMiddleware>());
+}
