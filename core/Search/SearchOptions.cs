@@ -27,7 +27,12 @@ public sealed class SearchOptions : IValidatableObject
     [Range(0.5, 0.99)]
     public float EagerRefreshThreshold { get; set; } = 0.9f;
 
-    /// <summary>How long a request waits for another instance that is computing the same result.</summary>
+    /// <summary>
+    /// How long a request waits for another request on this instance that is computing the same result before it
+    /// serves a stale result (when it has one). While Redis is reachable a request never computes a result that another
+    /// request, here or on another instance, is still computing: past this wait, one without a stale result waits for
+    /// that computation.
+    /// </summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Cached payloads above this many bytes are LZ4-compressed in Redis.</summary>

@@ -57,6 +57,32 @@ public sealed class SearchCacheTests(ServicesFixture services)
         Assert.All(responses, r => Assert.Equal("h", Assert.Single(r.Result.Hits).Id));
     }
 
+    /// <summary>
+    /// A search slower than Search:LockTimeout (a busy machine, or a heavy query): requests for the same cold key on
+    /// the other instance and on the same one wait for it instead of searching the index again when their lock wait
+    /// times out. Fails if a second search of the key starts while the first is still running.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task ColdQueryWaitsPastTheLockTimeoutForASlowSearchOnAnotherInstance()
+    {
+        var slow = new SlowFirstSearch(TimeSpan.FromSeconds(3));
+        var world = new SearchWorld(services, new() { ["Search:LockTimeout"] = "00:00:00.200" });
+        using var first = await world.StartAsync(s => s.AddSingleton<ISearchEngine>(sp => slow.Wrap(sp.GetRequiredService<SearchIndex>())));
+        using var second = await world.StartAsync(s => s.AddSingleton<ISearchEngine>(sp => slow.Wrap(sp.GetRequiredService<SearchIndex>())));
+        await SearchWorld.SeedAsync(first, [Products.Make("h", "Wireless headphones")]);
+        await second.Get<IndexSynchronizer>().CatchUpAsync(first.Index.Version, Ct);
+
+        var computing = Task.Run(() => first.QueryAsync("wireless"), Ct);
+        await slow.Started.WaitAsync(Ct);
+        var waiters = await Task.WhenAll(Task.Run(() => second.QueryAsync("wireless"), Ct), Task.Run(() => first.QueryAsync("wireless"), Ct));
+        var computed = await computing;
+
+        Assert.Equal(1, slow.Searches);
+        Assert.Equal(CacheOutcome.Miss, computed.Cache);
+        Assert.All(waiters, r => Assert.NotEqual(CacheOutcome.Miss, r.Cache));
+        Assert.All(waiters, r => Assert.Equal("h", Assert.Single(r.Result.Hits).Id));
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task ThousandCachedQueriesSpreadTheirRedisTtlsOverTheJitterWindow()
     {
@@ -133,6 +159,39 @@ public sealed class SearchCacheTests(ServicesFixture services)
         Assert.Equal(1, compressed[0]);
         Assert.True(compressed.Length < System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(big.Result).Length / 2);
         Assert.Equal(0, Assert.Single(payloads, p => p.Key.Contains("nothing", StringComparison.Ordinal)).Value[0]);
+    }
+
+    /// <summary>
+    /// Wraps the real index so its first search takes <paramref name="duration"/> (a slow index, not a fake); counts
+    /// every search that reaches it, on any instance.
+    /// </summary>
+    private sealed class SlowFirstSearch(TimeSpan duration)
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _searches;
+
+        public TimeSpan Duration { get; } = duration;
+
+        public Task Started => _started.Task;
+
+        public int Searches => Volatile.Read(ref _searches);
+
+        public ISearchEngine Wrap(ISearchEngine inner) => new Engine(this, inner);
+
+        private sealed class Engine(SlowFirstSearch owner, ISearchEngine inner) : ISearchEngine
+        {
+            public SearchResult Search(SearchQuery query)
+            {
+                if (Interlocked.Increment(ref owner._searches) == 1)
+                {
+                    owner._started.SetResult();
+                    // The index is busy for longer than the lock wait: this is the condition under test, not a wait for another step.
+                    Thread.Sleep(owner.Duration);
+                }
+
+                return inner.Search(query);
+            }
+        }
     }
 
     /// <summary>Wraps the real index so a test can make it fail (a fault injector, not a fake).</summary>
