@@ -41,16 +41,21 @@ public sealed class LockHistory
 
     public IReadOnlyCollection<LockHold> Holds => _holds;
 
+    /// <summary>
+    /// The grants the checks judge. A grant first seen after its lease ended was never held by anyone's belief (its
+    /// holder must not act, and its lower token is refused by the resource anyway): it takes no part in them, so a
+    /// run must count these, not all grants, to show it checked something.
+    /// </summary>
+    public IReadOnlyList<LockHold> Checked => _holds.Where(h => h.GrantedAt < h.ExpiresAt).ToList();
+
     public void Record(LockHold hold) => _holds.Enqueue(hold);
 
     public IReadOnlyList<string> Violations()
     {
         var violations = new List<string>();
-        foreach (var perLock in _holds.GroupBy(h => h.Lock))
+        foreach (var perLock in Checked.GroupBy(h => h.Lock))
         {
-            // A grant first seen after its lease ended was never held by anyone's belief (its holder must not act, and
-            // its lower token is refused by the resource anyway): it takes no part in the ordering checks.
-            var ordered = perLock.Where(h => h.GrantedAt < h.ExpiresAt).OrderBy(h => h.GrantedAt).ThenBy(h => h.Token).ToList();
+            var ordered = perLock.OrderBy(h => h.GrantedAt).ThenBy(h => h.Token).ToList();
             LockHold? longest = null;
             LockHold? previous = null;
             foreach (var hold in ordered)

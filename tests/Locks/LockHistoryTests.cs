@@ -26,25 +26,33 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
     }
 
     /// <summary>
-    /// ≥ 500 grants on the entity lock, sized for this slow shared machine: the clients are orchestrations (as real
-    /// users of the entity lock are; a client outside one pays an orchestration and polling per call), several locks
-    /// run in parallel (each checked on its own), leases are short, and some holders pause past their lease so the
-    /// entity's expiry reminder has to free them and grant the next in line.
+    /// ≥ 300 checked grants on the entity lock (360 in all), sized to pass beside other CPU-bound work on this 2-core
+    /// machine: the clients are orchestrations (as real users of the entity lock are; a client outside one pays an
+    /// orchestration and polling per call), several locks run in parallel (each checked on its own), and some holders
+    /// pause past their lease so the entity's expiry reminder has to free them and grant the next in line.
+    /// Leases are 2–4 s, longer than a grant takes to reach its holder under load: with 1–2 s leases a loaded run saw
+    /// a quarter of its grants only after they had expired (checking nothing) and most releases refused, so each lock
+    /// waited out full leases and the run took twice as long.
     /// </summary>
-    [Fact(Timeout = 240_000)]
-    public async Task EntityLockHistoryOfFiveHundredGrantsHasNoOverlapAndGrowingTokens()
+    [Fact(Timeout = 360_000)]
+    public async Task EntityLockHistoryOfThreeHundredCheckedGrantsHasNoOverlapAndGrowingTokens()
     {
         var ct = TestContext.Current.CancellationToken;
-        const int locks = 15, clientsPerLock = 3, perClient = 12;
+        const int locks = 15, clientsPerLock = 3, perClient = 8;
         var runs = (from l in Enumerable.Range(0, locks)
                     from c in Enumerable.Range(0, clientsPerLock)
-                    select new LockHolderRun($"history-{l}", $"client-{l}-{c}", perClient, 1000, 2000, 0.05, 0.2, 60_000, Seed: l * 100 + c)).ToList();
+                    select new LockHolderRun($"history-{l}", $"client-{l}-{c}", perClient, 2000, 4000, 0.05, 0.2, 60_000, Seed: l * 100 + c)).ToList();
 
         var ids = await Task.WhenAll(runs.Select(r => fixture.Client.ScheduleNewOrchestrationInstanceAsync(nameof(LockHolderOrchestrator), r, ct)));
         var history = new LockHistory();
+        // One budget for the whole history, not a fresh one per client. Measured beside two CPU burners: 33–40 s for
+        // this class alone, 77 s inside the whole suite; the margin is for machines busier still.
+        var budget = TimeSpan.FromSeconds(300);
+        var running = System.Diagnostics.Stopwatch.StartNew();
         foreach (var id in ids)
         {
-            var done = await fixture.WaitForCompletionAsync(id, TimeSpan.FromSeconds(200));
+            var left = budget - running.Elapsed;
+            var done = await fixture.WaitForCompletionAsync(id, left > TimeSpan.Zero ? left : TimeSpan.Zero);
             Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{id}: {done.RuntimeStatus} {done.FailureDetails?.ErrorMessage}");
             foreach (var hold in done.ReadOutputAs<List<LockHold>>()!)
             {
@@ -52,7 +60,7 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
             }
         }
 
-        AssertSafe(history, 500);
+        AssertSafe(history, 300);
     }
 
     /// <summary>
@@ -89,15 +97,16 @@ public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.
         Assert.Contains(violations, v => v.Contains("refused", StringComparison.Ordinal));
     }
 
-    private static void AssertSafe(LockHistory history, int minimum)
+    private static void AssertSafe(LockHistory history, int minimumChecked)
     {
+        var judged = history.Checked;
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{history.Holds.Count} grants, {history.Holds.Count(h => !h.Released)} refused releases after expiry, " +
-            $"{history.Holds.Count(h => h.GrantedAt >= h.ExpiresAt)} seen only after their lease ended, tokens up to {history.Holds.Max(h => h.Token)}.");
+            $"{history.Holds.Count} grants, {judged.Count} checked, {history.Holds.Count(h => !h.Released)} refused releases after expiry, " +
+            $"{history.Holds.Count - judged.Count} seen only after their lease ended, tokens up to {history.Holds.Max(h => h.Token)}.");
         Assert.Empty(history.Violations());
-        Assert.True(history.Holds.Count >= minimum, $"only {history.Holds.Count} grants recorded");
-        Assert.Contains(history.Holds, h => h.PausedPastLease && !h.Released);
-        Assert.Contains(history.Holds, h => h.Released);
+        Assert.True(judged.Count >= minimumChecked, $"only {judged.Count} of {history.Holds.Count} grants were seen within their lease");
+        Assert.Contains(judged, h => h.PausedPastLease && !h.Released);
+        Assert.Contains(judged, h => h.Released);
     }
 
     public sealed class Fixture(ServicesFixture services) : LocksDurableFixture(services)
