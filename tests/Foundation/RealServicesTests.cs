@@ -8,6 +8,7 @@ namespace Serverless.Tests.Foundation;
 
 public sealed class RealServicesTests(ServicesFixture services)
 {
+    [RedisBacked]
     [Fact(Timeout = 10_000)]
     public async Task RedisKeyRoundTripsOnTheFixturesOwnServer()
     {

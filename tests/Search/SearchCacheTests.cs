@@ -7,6 +7,7 @@ using Xunit;
 
 namespace Serverless.Tests.Search;
 
+[RedisBacked]
 public sealed class SearchCacheTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
