@@ -7,6 +7,8 @@ namespace Serverless.Testing;
 /// --cluster-enabled yes</c> on free loopback ports, each in its own temp directory without persistence, joined by
 /// <c>redis-cli --cluster create</c>. Ready when every node reports <c>cluster_state:ok</c> and knows the others.
 /// </summary>
+// By hand: the package feed has no Testcontainers (and its Redis module wants a container daemon); the fixture already
+// runs redis-server as a child process, and a cluster adds only redis-cli's create step and a readiness poll.
 internal static class LocalRedisCluster
 {
     private const int Masters = 3;
