@@ -41,11 +41,7 @@ public static class SessionBench
             rows.Add((set, rawSet));
         }
 
-        var keys = new List<RedisKey>();
-        await foreach (var key in provider.GetRequiredService<IConnectionMultiplexer>().GetServers()[0].KeysAsync(pattern: "sl:sess*"))
-        {
-            keys.Add(key);
-        }
+        var keys = (await provider.GetRequiredService<IConnectionMultiplexer>().KeysOnEveryPrimaryAsync("sl:sess*")).Select(k => (RedisKey)k).ToList();
 
         var bytes = 0L;
         foreach (var key in keys)

@@ -6,6 +6,7 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>The forwarding function end to end: real loopback backends, results executed like the host does.</summary>
+[RedisBacked]
 public sealed class DispatchForwardingTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -6,6 +6,7 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>Passive ejection, growing backoff, slow start, all-ejected answers and the active probe.</summary>
+[RedisBacked]
 public sealed class DispatchHealthTests(ServicesFixture services)
 {
     private static readonly Dictionary<string, string?> Health = new()

@@ -7,6 +7,7 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>Policy decisions straight against the store (one Lua pick each), on the shared Redis.</summary>
+[RedisBacked]
 public sealed class DispatchPolicyTests(ServicesFixture services)
 {
     private const string FiveOneOne = """

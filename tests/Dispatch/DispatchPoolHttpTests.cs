@@ -7,6 +7,7 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>Pool management over HTTP and every bad-input answer.</summary>
+[RedisBacked]
 public sealed class DispatchPoolHttpTests(ServicesFixture services)
 {
     private const string TwoTargets = """

@@ -5,6 +5,7 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>Real traffic through the forwarder to real loopback backends, one of them slow.</summary>
+[RedisBacked]
 public sealed class DispatchSteeringTests(ServicesFixture services)
 {
     [Theory(Timeout = 30_000)]

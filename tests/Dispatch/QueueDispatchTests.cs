@@ -10,6 +10,7 @@ namespace Serverless.Tests.Dispatch;
 /// cannot run here (no Functions host); what is tested is that a retryable failure throws (which is what starts that
 /// cycle) and that an undeliverable message is moved to the poison queue at once.
 /// </summary>
+[RedisBacked]
 public sealed class QueueDispatchTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

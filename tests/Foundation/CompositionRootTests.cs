@@ -30,6 +30,7 @@ public sealed class CompositionRootTests(ServicesFixture services)
         Assert.Contains("AzureWebJobsStorage", error.Message, StringComparison.Ordinal);
     }
 
+    [RedisBacked]
     [Fact(Timeout = 10_000)]
     public async Task AppContainerResolvesLiveClientsForTheFixturesServices()
     {

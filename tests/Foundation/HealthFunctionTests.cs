@@ -8,6 +8,7 @@ namespace Serverless.Tests.Foundation;
 
 public sealed class HealthFunctionTests(ServicesFixture services)
 {
+    [RedisBacked]
     [Fact(Timeout = 20_000)]
     public async Task LiveDependenciesAnswer200WithOneEntryEach()
     {

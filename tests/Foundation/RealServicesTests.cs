@@ -8,6 +8,7 @@ namespace Serverless.Tests.Foundation;
 
 public sealed class RealServicesTests(ServicesFixture services)
 {
+    [RedisBacked]
     [Fact(Timeout = 10_000)]
     public async Task RedisKeyRoundTripsOnTheFixturesOwnServer()
     {
@@ -18,10 +19,10 @@ public sealed class RealServicesTests(ServicesFixture services)
         await db.StringSetAsync(key, "hello");
 
         Assert.Equal("hello", (string?)await db.StringGetAsync(key));
-        if (services.Redis.Process is { } process)
+        foreach (var node in services.Redis.Nodes)
         {
-            Assert.False(process.HasExited);
-            Assert.Equal(process.Id, ListeningSockets.OwnerPid(services.Redis.Port));
+            Assert.False(node.Process.HasExited);
+            Assert.Equal(node.Process.Id, ListeningSockets.OwnerPid(node.Port));
         }
     }
 

@@ -12,6 +12,7 @@ namespace Serverless.Tests.Locks;
 [Collection(DurableCollection.Name)]
 public sealed class LockHistoryTests(ServicesFixture services, LockHistoryTests.Fixture fixture) : IClassFixture<LockHistoryTests.Fixture>
 {
+    [RedisBacked]
     [Fact(Timeout = 60_000)]
     public async Task RedisLockHistoryOfSixHundredGrantsHasNoOverlapAndGrowingTokens()
     {

@@ -5,6 +5,7 @@ using static Serverless.Testing.ActionResults;
 
 namespace Serverless.Tests.Locks;
 
+[RedisBacked]
 [Collection(DurableCollection.Name)]
 public sealed class LockHttpTests(ServicesFixture services, LockHttpTests.Fixture fixture) : IClassFixture<LockHttpTests.Fixture>
 {

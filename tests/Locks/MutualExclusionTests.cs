@@ -27,6 +27,7 @@ public sealed class MutualExclusionTests(ServicesFixture services, MutualExclusi
         Assert.InRange(await ReadAsync(table, "control"), 1, Workers - 1);
     }
 
+    [RedisBacked]
     [Fact(Timeout = 30_000)]
     public async Task RedisLockMakesTwentyReadModifyWritesExact()
     {

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Serverless.Tests.Locks;
 
+[RedisBacked]
 public sealed class RedisLockTests(ServicesFixture services)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);

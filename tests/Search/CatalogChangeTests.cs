@@ -11,6 +11,7 @@ namespace Serverless.Tests.Search;
 /// Catalog changes through the real queue on Azurite. The Functions host that would trigger the indexer cannot run
 /// here, so each test receives the message itself and hands it to the indexer the trigger calls.
 /// </summary>
+[RedisBacked]
 public sealed class CatalogChangeTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -7,6 +7,7 @@ using Xunit;
 
 namespace Serverless.Tests.Search;
 
+[RedisBacked]
 public sealed class SearchCacheTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -96,9 +97,8 @@ public sealed class SearchCacheTests(ServicesFixture services)
             await app.QueryAsync($"wireless {i}");
         }
 
-        var server = app.Get<StackExchange.Redis.IConnectionMultiplexer>().GetServers()[0];
         var ttls = new List<TimeSpan>();
-        await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await app.Get<StackExchange.Redis.IConnectionMultiplexer>().KeysOnEveryPrimaryAsync("*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
         {
             if (await app.Database.KeyTimeToLiveAsync(key) is { } ttl)
             {
@@ -146,11 +146,10 @@ public sealed class SearchCacheTests(ServicesFixture services)
         var big = await app.Search.SearchAsync(new SearchRequest("wireless", Size: "100").Parse().Query!, Ct);
         var small = await app.QueryAsync("nothing matches this");
 
-        var server = app.Get<StackExchange.Redis.IConnectionMultiplexer>().GetServers()[0];
         var payloads = new Dictionary<string, byte[]>();
-        await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await app.Get<StackExchange.Redis.IConnectionMultiplexer>().KeysOnEveryPrimaryAsync("*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
         {
-            payloads[key!] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
+            payloads[key] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
         }
 
         Assert.Equal(100, big.Result.Hits.Count);

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace Serverless.Tests.Search;
 
+[RedisBacked]
 public sealed class SearchHttpTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

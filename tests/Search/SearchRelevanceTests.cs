@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Serverless.Tests.Search;
 
+[RedisBacked]
 public sealed class SearchRelevanceTests(ServicesFixture services)
 {
     [Fact(Timeout = 30_000)]

@@ -86,6 +86,23 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new TimeoutException($"{what} did not listen on port {port} within {timeout.TotalSeconds:F0} s:\n{Output}");
     }
 
+    /// <summary>Waits for a short-lived tool to finish and returns its exit code; kills it after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(string what, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{what} did not finish within {timeout.TotalSeconds:F0} s:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

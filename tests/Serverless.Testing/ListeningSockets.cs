@@ -17,6 +17,21 @@ public static class ListeningSockets
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary><paramref name="count"/> distinct ports nobody listens on now: all held open at once, so none repeats.</summary>
+    public static IReadOnlyList<int> FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Dispose());
+        }
+    }
+
     /// <summary>The pid of the process holding a listening socket on <paramref name="port"/>, or null.</summary>
     public static int? OwnerPid(int port)
     {

@@ -3,45 +3,98 @@ using StackExchange.Redis;
 namespace Serverless.Testing;
 
 /// <summary>
-/// The test run's Redis: <c>REDIS_CONNECTION</c> when set, else a fresh <c>redis-server</c> (or Garnet from the repo's
-/// dotnet tool manifest) on a free loopback port. Flushed before use.
+/// The test run's Redis: <c>REDIS_CONNECTION</c> when set, else one fresh <c>redis-server</c> (or Garnet from the
+/// repo's dotnet tool manifest) on a free loopback port, or with <c>REDIS_TOPOLOGY=cluster</c> a local 3-master Redis
+/// Cluster (see <see cref="LocalRedisCluster"/>). Every primary is flushed before use.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private RedisServer(string connectionString, int port, ChildProcess? process, string flavour)
+    private RedisServer(string connectionString, RedisTopology topology, int port, IReadOnlyList<RedisNode> nodes, string flavour)
     {
         ConnectionString = connectionString;
+        Topology = topology;
         Port = port;
-        Process = process;
+        Nodes = nodes;
         Flavour = flavour;
     }
 
+    /// <summary>A StackExchange.Redis configuration string; for a cluster it lists every node.</summary>
     public string ConnectionString { get; }
 
+    public RedisTopology Topology { get; }
+
+    /// <summary>The port of the first (on one node, the only) server.</summary>
     public int Port { get; }
 
-    /// <summary>The server process this fixture owns; null when <c>REDIS_CONNECTION</c> points elsewhere.</summary>
-    public ChildProcess? Process { get; }
+    /// <summary>The server processes this fixture owns; empty when <c>REDIS_CONNECTION</c> points elsewhere.</summary>
+    public IReadOnlyList<RedisNode> Nodes { get; }
+
+    /// <summary>The process of the first (on one node, the only) server; null when <c>REDIS_CONNECTION</c> points elsewhere.</summary>
+    public ChildProcess? Process => Nodes.Count > 0 ? Nodes[0].Process : null;
 
     public string Flavour { get; }
 
+    /// <summary><c>REDIS_CONNECTION</c> when set, else a local server of the topology <c>REDIS_TOPOLOGY</c> names.</summary>
     public static async Task<RedisServer> StartAsync()
     {
         var external = Environment.GetEnvironmentVariable("REDIS_CONNECTION");
-        if (!string.IsNullOrWhiteSpace(external))
+        return string.IsNullOrWhiteSpace(external)
+            ? await StartAsync(RedisTopologySetting.FromEnvironment())
+            : await FlushedAsync(await ConnectExternalAsync(external));
+    }
+
+    /// <summary>A local server of <paramref name="topology"/>, whatever the environment says.</summary>
+    public static async Task<RedisServer> StartAsync(RedisTopology topology)
+    {
+        if (topology == RedisTopology.Cluster)
         {
-            var endpoint = ConfigurationOptions.Parse(external).EndPoints.FirstOrDefault();
-            var port = endpoint is System.Net.DnsEndPoint dns ? dns.Port : endpoint is System.Net.IPEndPoint ip ? ip.Port : 6379;
-            var server = new RedisServer(external, port, null, "external");
-            await server.FlushAsync();
-            return server;
+            var nodes = await LocalRedisCluster.StartAsync();
+            return await FlushedAsync(new RedisServer(
+                LocalRedisCluster.ConnectionString(nodes), RedisTopology.Cluster, nodes[0].Port, nodes, "redis-server cluster"));
         }
 
-        var freePort = ListeningSockets.FreePort();
-        var (process, flavour) = StartProcess(freePort);
+        return await FlushedAsync(await StartSingleAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static async Task<RedisServer> FlushedAsync(RedisServer server)
+    {
         try
         {
-            await process.WaitUntilListeningAsync(freePort, flavour, TimeSpan.FromSeconds(30));
+            await server.FlushAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    private static async Task<RedisServer> ConnectExternalAsync(string connectionString)
+    {
+        var endpoint = ConfigurationOptions.Parse(connectionString).EndPoints.FirstOrDefault();
+        var port = endpoint is System.Net.DnsEndPoint dns ? dns.Port : endpoint is System.Net.IPEndPoint ip ? ip.Port : 6379;
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var topology = connection.GetServers().Any(s => s.ServerType == ServerType.Cluster) ? RedisTopology.Cluster : RedisTopology.Single;
+        return new RedisServer(connectionString, topology, port, [], "external");
+    }
+
+    private static async Task<RedisServer> StartSingleAsync()
+    {
+        var port = ListeningSockets.FreePort();
+        var (process, flavour) = StartProcess(port);
+        try
+        {
+            await process.WaitUntilListeningAsync(port, flavour, TimeSpan.FromSeconds(30));
         }
         catch
         {
@@ -49,17 +102,7 @@ public sealed class RedisServer : IAsyncDisposable
             throw;
         }
 
-        var started = new RedisServer($"127.0.0.1:{freePort},abortConnect=false", freePort, process, flavour);
-        await started.FlushAsync();
-        return started;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Process is not null)
-        {
-            await Process.DisposeAsync();
-        }
+        return new RedisServer($"127.0.0.1:{port},abortConnect=false", RedisTopology.Single, port, [new RedisNode(port, process)], flavour);
     }
 
     private async Task FlushAsync()
@@ -67,10 +110,7 @@ public sealed class RedisServer : IAsyncDisposable
         var options = ConfigurationOptions.Parse(ConnectionString);
         options.AllowAdmin = true;
         await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        foreach (var server in connection.GetServers())
-        {
-            await server.FlushAllDatabasesAsync();
-        }
+        await connection.FlushEveryPrimaryAsync();
     }
 
     private static (ChildProcess Process, string Flavour) StartProcess(int port)

@@ -16,8 +16,6 @@ public abstract class TestApp(IHost host, string prefix) : IDisposable
 
     public IDatabase Database => Get<IConnectionMultiplexer>().GetDatabase();
 
-    public IServer RedisServer => Get<IConnectionMultiplexer>().GetServers()[0];
-
     public static string NewPrefix() => $"t{Guid.NewGuid():N}"[..12] + ":";
 
     public T Get<T>() where T : notnull => host.Services.GetRequiredService<T>();
@@ -25,16 +23,8 @@ public abstract class TestApp(IHost host, string prefix) : IDisposable
     /// <summary>A function class with its dependencies from this app, as the Functions runtime would build it.</summary>
     public T Create<T>() => ActivatorUtilities.CreateInstance<T>(host.Services);
 
-    public async Task<List<string>> KeysAsync()
-    {
-        var keys = new List<string>();
-        await foreach (var key in RedisServer.KeysAsync(pattern: Prefix + "*"))
-        {
-            keys.Add(key!);
-        }
-
-        return keys;
-    }
+    /// <summary>Every key under this app's prefix, from every primary (a cluster spreads them over its nodes).</summary>
+    public Task<List<string>> KeysAsync() => Get<IConnectionMultiplexer>().KeysOnEveryPrimaryAsync(Prefix + "*");
 
     public void Dispose() => host.Dispose();
 

@@ -4,6 +4,7 @@ using static Serverless.Tests.Sessions.SessionApp;
 
 namespace Serverless.Tests.Sessions;
 
+[RedisBacked]
 public sealed class SessionHttpTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -6,6 +6,7 @@ using static Serverless.Tests.Sessions.SessionApp;
 
 namespace Serverless.Tests.Sessions;
 
+[RedisBacked]
 public sealed class SessionStoreTests(ServicesFixture services)
 {
     /// <summary>The seed stored one JSON blob per session and lost all but one of these concurrent updates.</summary>

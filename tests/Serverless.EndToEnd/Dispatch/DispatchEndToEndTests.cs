@@ -6,6 +6,7 @@ using Xunit;
 
 namespace Serverless.EndToEnd.Dispatch;
 
+[RedisBacked]
 public sealed class DispatchEndToEndTests(HostFixture fixture)
 {
     /// <summary>

@@ -8,6 +8,7 @@ namespace Serverless.EndToEnd.Foundation;
 
 public sealed class HostTests(HostFixture fixture)
 {
+    [RedisBacked]
     [Fact(Timeout = 60_000)]
     [Covers("Health")]
     public async Task HealthAnswers200WithEveryDependencyUp()

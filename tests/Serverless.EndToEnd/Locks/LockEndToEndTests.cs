@@ -1,4 +1,5 @@
 using Serverless.EndToEnd.Host;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.EndToEnd.Locks;
@@ -7,7 +8,7 @@ public sealed class LockEndToEndTests(HostFixture fixture)
 {
     [Theory(Timeout = 120_000)]
     [InlineData("entity")]
-    [InlineData("redis")]
+    [InlineData("redis", Traits = [RedisBackedAttribute.TraitName, RedisBackedAttribute.TraitValue])]
     [Covers("LockAction", "GetLock")]
     public async Task AcquireExtendReleaseGivesGrowingTokensAndRefusesASecondHolder(string backend)
     {

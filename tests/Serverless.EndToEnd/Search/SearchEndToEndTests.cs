@@ -4,6 +4,7 @@ using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
 using Serverless.EndToEnd.Host;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.EndToEnd.Search;
@@ -12,6 +13,7 @@ namespace Serverless.EndToEnd.Search;
 /// The catalog pipeline through the host: HTTP upsert, the Storage queue, the queue-triggered indexer, the index
 /// sync and the cached search. One class, so no other catalog change runs while the warm-up timer is watched.
 /// </summary>
+[RedisBacked]
 public sealed class SearchEndToEndTests(HostFixture fixture)
 {
     // The target is 5 s on a quiet machine; the deadline leaves room for a busy one.

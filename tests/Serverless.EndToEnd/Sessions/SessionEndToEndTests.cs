@@ -1,8 +1,10 @@
 using Serverless.EndToEnd.Host;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.EndToEnd.Sessions;
 
+[RedisBacked]
 public sealed class SessionEndToEndTests(HostFixture fixture)
 {
     [Fact(Timeout = 60_000)]
