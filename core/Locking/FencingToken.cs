@@ -3,8 +3,8 @@ namespace Serverless.Core.Locking;
 /// <summary>
 /// How a Redis lock's fencing token is laid out: <c>token = epoch * 2^24 + counter</c>.
 /// <para>
-/// Why an epoch: Redis keeps the per-lock counter in memory, and a restart without persistence, a failover to a replica
-/// that missed the last INCR, an eviction or the idle expiry of the counter all make it forget. Counting again from
+/// Why an epoch: Redis keeps the per-lock counter in memory, and a restart without persistence, an eviction or the idle
+/// expiry of the counter all make it forget. Counting again from
 /// wherever Redis restarts would mint tokens below one a paused holder still carries, and the fenced resource would
 /// then accept the old holder and refuse the new one. So each lock also has an epoch in Table storage (durable,
 /// ETag-guarded, see <see cref="LockEpochs"/>), bumped whenever the counter is found missing; every token of a later
@@ -23,6 +23,10 @@ namespace Serverless.Core.Locking;
 /// Limits: the epoch row is the memory of last resort, so deleting it (or the table) lets tokens start low again; the
 /// first grant after an idle expiry or a data loss needs Table storage and costs a round trip to it; when the epochs of
 /// a lock run out, acquiring it fails instead of wrapping; tokens compare only within one lock name and key prefix.
+/// Not covered: a counter that comes back present but behind — a failover to a replica that missed the last INCRs, or
+/// an AOF restart that lost its last second — is not seen as missing, so the tokens granted just before the loss can be
+/// granted again. Detecting it would need the counter's high-water mark outside Redis on every grant (a Table write
+/// per acquire), which this design avoids on purpose.
 /// </para>
 /// </summary>
 internal static class FencingToken
