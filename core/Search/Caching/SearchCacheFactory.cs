@@ -43,10 +43,11 @@ internal static class SearchCacheFactory
                     // instance still holds the lock and is computing the key: a bounded wait turns a slow search (a busy
                     // machine) into a second search of the same key. So the wait across instances is unbounded and ends
                     // when the holder stores the result; a holder that dies frees the lock after the locker's abandon
-                    // timeout (30 s; the lock is auto-extended while held), and the caller's token still cancels the
-                    // wait. Search:LockTimeout stays the wait for a request on this instance: past it a stale result is
-                    // served if there is one, else the request joins the distributed-lock wait (the holder on this
-                    // instance owns that lock too), so it never computes the key either.
+                    // timeout (30 s; the lock is auto-extended while held), the caller's token still cancels the wait,
+                    // and a Redis error ends it (the request then computes on its own). Search:LockTimeout stays the
+                    // wait for a request on this instance: past it a stale result is served if there is one, else the
+                    // request joins the distributed-lock wait (the holder on this instance owns that lock too), so it
+                    // never computes the key either.
                     DistributedLockTimeout = Timeout.InfiniteTimeSpan,
                     DistributedCacheSoftTimeout = TimeSpan.FromSeconds(1),
                     DistributedCacheHardTimeout = TimeSpan.FromSeconds(2),
