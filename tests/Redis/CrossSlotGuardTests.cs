@@ -52,38 +52,5 @@ public sealed class CrossSlotGuardTests(ServicesFixture services)
         Assert.Equal(2, (int)written);
     }
 
-    [Fact(Timeout = 15_000)]
-    public async Task NamedScriptRefusesKeysOrArgumentsOutOfTheirDeclaredOrder()
-    {
-        await using var redis = await ConnectAsync();
-        var script = RedisScript.Named("test.pair", ["left", "right"], ["value"], "redis.call('SET', left, value) redis.call('SET', right, value) return 1");
-        var prefix = TestApp.NewPrefix();
-
-        var swapped = Assert.Throws<InvalidOperationException>(() => script.Call().Key("right", prefix + "{t}r"));
-        var incomplete = Assert.Throws<InvalidOperationException>(() => { _ = script.Call().Key("left", prefix + "{t}l").Key("right", prefix + "{t}r").EvaluateAsync(redis.GetDatabase()); });
-        var ran = await script.Call().Key("left", prefix + "{t}l").Key("right", prefix + "{t}r").Arg("value", "v").EvaluateAsync(redis.GetDatabase());
-
-        Assert.Contains("'left'", swapped.Message, StringComparison.Ordinal);
-        Assert.Contains("0 of 1 arguments", incomplete.Message, StringComparison.Ordinal);
-        Assert.Equal(1, (int)ran);
-        Assert.Equal("v", (string?)await redis.GetDatabase().StringGetAsync(prefix + "{t}r"));
-    }
-
-    [Fact(Timeout = 15_000)]
-    public async Task NamedScriptSeesItsVariableTailsAsTables()
-    {
-        await using var redis = await ConnectAsync();
-        var script = RedisScript.Named("test.tails", ["first"], ["separator"], "return table.concat(values, separator) .. '|' .. #more", restKeys: "more", restArgs: "values");
-        var prefix = TestApp.NewPrefix();
-
-        var reply = await script.Call(restKeys: 2, restArgs: 3)
-            .Key("first", prefix + "{t}1").Arg("separator", ",")
-            .RestKey(prefix + "{t}2").RestKey(prefix + "{t}3")
-            .RestArg("a").RestArg("b").RestArg("c")
-            .EvaluateAsync(redis.GetDatabase());
-
-        Assert.Equal("a,b,c|2", (string?)reply);
-    }
-
     private async Task<ConnectionMultiplexer> ConnectAsync() => await ConnectionMultiplexer.ConnectAsync(services.Redis.ConnectionString);
 }

@@ -70,9 +70,8 @@ public sealed class SearchCacheTests(ServicesFixture services)
             await app.QueryAsync($"wireless {i}");
         }
 
-        var server = app.Get<StackExchange.Redis.IConnectionMultiplexer>().GetServers()[0];
         var ttls = new List<TimeSpan>();
-        await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await CachedResultKeysAsync(app))
         {
             if (await app.Database.KeyTimeToLiveAsync(key) is { } ttl)
             {
@@ -120,11 +119,10 @@ public sealed class SearchCacheTests(ServicesFixture services)
         var big = await app.Search.SearchAsync(new SearchRequest("wireless", Size: "100").Parse().Query!, Ct);
         var small = await app.QueryAsync("nothing matches this");
 
-        var server = app.Get<StackExchange.Redis.IConnectionMultiplexer>().GetServers()[0];
         var payloads = new Dictionary<string, byte[]>();
-        await foreach (var key in server.KeysAsync(pattern: "*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await CachedResultKeysAsync(app))
         {
-            payloads[key!] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
+            payloads[key] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
         }
 
         Assert.Equal(100, big.Result.Hits.Count);
@@ -133,6 +131,13 @@ public sealed class SearchCacheTests(ServicesFixture services)
         Assert.Equal(1, compressed[0]);
         Assert.True(compressed.Length < System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(big.Result).Length / 2);
         Assert.Equal(0, Assert.Single(payloads, p => p.Key.Contains("nothing", StringComparison.Ordinal)).Value[0]);
+    }
+
+    // Cached results are FusionCache's distributed entries: {prefix}search:v{catalog version}:{query}.
+    private static async Task<List<string>> CachedResultKeysAsync(SearchApp app)
+    {
+        var start = app.Prefix + "search:v";
+        return [.. (await app.KeysAsync()).Where(k => k.StartsWith(start, StringComparison.Ordinal) && k.Length > start.Length && char.IsAsciiDigit(k[start.Length]))];
     }
 
     /// <summary>Wraps the real index so a test can make it fail (a fault injector, not a fake).</summary>
