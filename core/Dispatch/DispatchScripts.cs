@@ -4,28 +4,38 @@ namespace Serverless.Core.Dispatch;
 
 /// <summary>
 /// Every dispatch decision and state change is one Lua script: atomic, one round trip, and one shared sequence for all
-/// instances. Layout under the pool base <c>{prefix}dispatch:{pool}:</c> (the braces are a cluster hash tag, so a pool's
-/// keys share a slot): <c>pool</c> hash (policy, target ids, definition JSON, and every target's state as
+/// instances. A pool is one aggregate under the hash tag of its name (<c>{prefix}dispatch:{pool}:…</c>, one cluster
+/// slot): <c>pool</c> hash (policy, target ids, definition JSON, generation, and every target's state as
 /// <c>{id}:{field}</c>: weight, kind, address, SWRR current weight, peak EWMA, failures, ejection), <c>seq</c> counter,
-/// <c>l:{id}</c> sorted set of in-flight leases scored by expiry. Time is the caller's clock (ARGV), so tests can drive
-/// it with a fake clock.
+/// <c>l:{id}</c> sorted set of in-flight leases scored by expiry. Time is the caller's clock, so tests can drive it
+/// with a fake clock.
+/// Every key is passed in KEYS, the lease sets in the order of the target list the caller believes the pool has
+/// (<c>targets</c>); a script finding another list answers <c>{'stale', list}</c> and the caller retries with it.
 /// Why one hash for all targets: a pick reads every target's state, and one HMGET for the pool cost far less Redis CPU
 /// than one HMGET per target (measured: a 4-target pick spent ~20 µs in Redis against ~2.5 µs for an empty script).
 /// Weights are scaled by 1000 inside the scripts so slow start can ramp them in whole numbers (SWRR is scale-free).
-/// Common ARGV: 1 pool base, 2 now (ms), 3 slow-start window (ms), 4 latency decay (ms).
 /// </summary>
 internal static class DispatchScripts
 {
-    private const string Prelude = """
-        local base = ARGV[1]
-        local now = tonumber(ARGV[2])
-        local slow = tonumber(ARGV[3])
-        local decay = tonumber(ARGV[4])
+    private const string Targets = """
         local function ids(text)
           local list = {}
           for id in string.gmatch(text or '', '%S+') do list[#list + 1] = id end
           return list
         end
+        -- Target id to its lease set key: the keys come in the order of the target list they were built for.
+        local leaseOf = {}
+        local function bind(list, keys)
+          for k, id in ipairs(list) do leaseOf[id] = keys[k] end
+        end
+
+        """;
+
+    private const string Balancing = Targets + """
+        local nowText = now
+        now = tonumber(now)
+        slow = tonumber(slow)
+        decay = tonumber(decay)
         -- Weight in thousandths; during slow start it ramps linearly from the moment of readmission.
         local function effective(weight, since)
           if weight <= 0 then return 0 end
@@ -39,7 +49,7 @@ internal static class DispatchScripts
         -- one command; expired members are only removed when the target takes a new lease (see Pick), which keeps the
         -- set bounded without a write per target per pick.
         local function inflight(id)
-          return redis.call('ZCOUNT', base .. 'l:' .. id, '(' .. ARGV[2], '+inf')
+          return redis.call('ZCOUNT', leaseOf[id], '(' .. nowText, '+inf')
         end
         -- The state fields of the given targets, read with one HMGET of the pool hash: row k holds fields[1..#names].
         local function state(list, names)
@@ -48,7 +58,7 @@ internal static class DispatchScripts
             for _, name in ipairs(names) do fields[#fields + 1] = id .. ':' .. name end
           end
           if #fields == 0 then return {} end
-          return redis.call('HMGET', KEYS[1], unpack(fields))
+          return redis.call('HMGET', pool, unpack(fields))
         end
         -- Peak EWMA read with decay since the last sample, so a target that was slow once is tried again in time.
         local function latency(ewma, at)
@@ -58,38 +68,43 @@ internal static class DispatchScripts
 
         """;
 
-    // KEYS: pool hash. ARGV 5 lease ms, 6 lease id, 7 excluded target ('' = none), 8 and 9 random numbers in [0, 1),
-    // 10 penalty latency (ms) for a busy target with no latency sample yet.
-    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB} | {'missing'} | {'ejected', ms until the first readmission} | {'none'}.
-    public static readonly RedisScript Pick = new(Prelude + """
-        local cfg = redis.call('HMGET', KEYS[1], 'policy', 'targets')
+    // `lease` ms, `exclude` a target to leave out ('' = none), `r1` and `r2` random numbers in [0, 1), `penalty` latency
+    // (ms) for a busy target with no latency sample yet.
+    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB} | {'missing'} | {'stale', targets}
+    //      | {'ejected', ms until the first readmission} | {'none'}.
+    public static readonly RedisScript Pick = RedisScript.Named(
+        "dispatch.pick", ["pool", "seq"], ["now", "slow", "decay", "targets", "lease", "leaseId", "exclude", "r1", "r2", "penalty"], Balancing + """
+        local cfg = redis.call('HMGET', pool, 'policy', 'targets')
         if not cfg[1] then return {'missing'} end
+        if cfg[2] ~= targets then return {'stale', cfg[2]} end
         local policy = cfg[1]
         local avail = {}
         local soonest = nil
         local list = {}
-        for _, id in ipairs(ids(cfg[2])) do
-          if id ~= ARGV[7] then list[#list + 1] = id end
+        local all = ids(targets)
+        bind(all, leases)
+        for _, id in ipairs(all) do
+          if id ~= exclude then list[#list + 1] = id end
         end
         -- Only the fields this policy uses are read (each field read costs Redis about as much as a small command);
         -- the chosen target's kind and address are read once it is chosen.
         local names = {'w', 'until', 'since'}
         if policy == 'weighted-round-robin' then names[4] = 'cw' end
         if policy == 'least-response-time' or policy == 'power-of-two-choices' then names[4] = 'ewma'; names[5] = 'at' end
-        local all = state(list, names)
+        local rows = state(list, names)
         local width = #names
         for k, id in ipairs(list) do
           local o = (k - 1) * width
-          local weight = tonumber(all[o + 1]) or 0
-          local ejected = tonumber(all[o + 2]) or 0
+          local weight = tonumber(rows[o + 1]) or 0
+          local ejected = tonumber(rows[o + 2]) or 0
           if ejected > now then
             if weight > 0 and (not soonest or ejected < soonest) then soonest = ejected end
           else
-            local ew = effective(weight, tonumber(all[o + 3]) or 0)
+            local ew = effective(weight, tonumber(rows[o + 3]) or 0)
             if ew > 0 then
               local t = {id = id, ew = ew, cw = 0, ewma = 0, at = 0}
-              if width == 4 then t.cw = tonumber(all[o + 4]) or 0 end
-              if width == 5 then t.ewma = tonumber(all[o + 4]) or 0; t.at = tonumber(all[o + 5]) or 0 end
+              if width == 4 then t.cw = tonumber(rows[o + 4]) or 0 end
+              if width == 5 then t.ewma = tonumber(rows[o + 4]) or 0; t.at = tonumber(rows[o + 5]) or 0 end
               avail[#avail + 1] = t
             end
           end
@@ -98,9 +113,9 @@ internal static class DispatchScripts
           if soonest then return {'ejected', soonest - now} end
           return {'none'}
         end
-        local seq = redis.call('INCR', base .. 'seq')
+        local sequence = redis.call('INCR', seq)
         local n = #avail
-        local penalty = tonumber(ARGV[10])
+        penalty = tonumber(penalty)
         local function cost(t)
           local busy = inflight(t.id)
           local l = latency(t.ewma, t.at)
@@ -109,7 +124,7 @@ internal static class DispatchScripts
         end
         local pick, a, b
         if policy == 'round-robin' then
-          pick = avail[(seq - 1) % n + 1]
+          pick = avail[(sequence - 1) % n + 1]
         elseif policy == 'weighted-round-robin' then
           local total = 0
           for _, t in ipairs(avail) do
@@ -123,7 +138,7 @@ internal static class DispatchScripts
             write[#write + 1] = t.id .. ':cw'
             write[#write + 1] = t.cw
           end
-          redis.call('HSET', KEYS[1], unpack(write))
+          redis.call('HSET', pool, unpack(write))
         elseif policy == 'power-of-two-choices' and n > 1 then
           local total = 0
           for _, t in ipairs(avail) do total = total + t.ew end
@@ -140,43 +155,43 @@ internal static class DispatchScripts
             end
             return last
           end
-          a = sample(tonumber(ARGV[8]), nil, total)
-          b = sample(tonumber(ARGV[9]), a, total - a.ew)
+          a = sample(tonumber(r1), nil, total)
+          b = sample(tonumber(r2), a, total - a.ew)
           if cost(b) < cost(a) then pick = b else pick = a end
         else
           -- least-connections, least-response-time (and P2C with one target). Ties rotate with the sequence so
           -- an idle pool does not send everything to its first target.
           local best
           for k = 0, n - 1 do
-            local t = avail[(seq + k) % n + 1]
+            local t = avail[(sequence + k) % n + 1]
             local c
             if policy == 'least-connections' then c = (inflight(t.id) + 1) / t.ew else c = cost(t) end
             if not best or c < best then best = c; pick = t end
           end
         end
-        local leases = base .. 'l:' .. pick.id
-        local ms = tonumber(ARGV[5])
+        local chosen = leaseOf[pick.id]
+        local ms = tonumber(lease)
         -- Expired leases (crashed callers) are dropped here, so a set never holds more than one lease period of picks.
-        redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-        redis.call('ZADD', leases, now + ms, ARGV[6])
-        redis.call('PEXPIRE', leases, 2 * ms)
-        local where = redis.call('HMGET', KEYS[1], pick.id .. ':kind', pick.id .. ':addr')
-        return {'ok', pick.id, where[1], where[2], seq, a and a.id or '', b and b.id or ''}
-        """);
+        redis.call('ZREMRANGEBYSCORE', chosen, '-inf', nowText)
+        redis.call('ZADD', chosen, now + ms, leaseId)
+        redis.call('PEXPIRE', chosen, 2 * ms)
+        local where = redis.call('HMGET', pool, pick.id .. ':kind', pick.id .. ':addr')
+        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or ''}
+        """, restKeys: "leases");
 
-    // ARGV 5 target id, 6 lease id ('' = none, e.g. a probe), 7 outcome 'ok' | 'fail' | 'release', 8 latency ms (-1 = none),
-    // 9 failure threshold, 10 first ejection ms, 11 longest ejection ms.
+    // `lease`: the target's lease set; `leaseId` '' = none (e.g. a probe); `outcome` 'ok' | 'fail' | 'release';
+    // `sampleMs` latency (-1 = none); `threshold` failures to eject; `first` and `longest` ejection ms.
     // Reply: {'ok'} | {'failed', consecutive failures} | {'ejected', until ms} | {'missing'}.
-    public static readonly RedisScript Record = new(Prelude + """
-        local id = ARGV[5]
-        local function f(name) return id .. ':' .. name end
-        if ARGV[6] ~= '' then redis.call('ZREM', base .. 'l:' .. id, ARGV[6]) end
+    public static readonly RedisScript Record = RedisScript.Named(
+        "dispatch.record", ["pool", "lease"], ["now", "slow", "decay", "target", "leaseId", "outcome", "sampleMs", "threshold", "first", "longest"], Balancing + """
+        local function f(name) return target .. ':' .. name end
+        if leaseId ~= '' then redis.call('ZREM', lease, leaseId) end
         -- A target exists while it has an address; the same HMGET reads the state the outcome needs.
-        local s = redis.call('HMGET', KEYS[1], f('addr'), f('ewma'), f('at'), f('until'), f('since'), f('streak'))
+        local s = redis.call('HMGET', pool, f('addr'), f('ewma'), f('at'), f('until'), f('since'), f('streak'))
         if not s[1] then return {'missing'} end
-        if ARGV[7] == 'release' then return {'ok'} end
+        if outcome == 'release' then return {'ok'} end
         table.remove(s, 1)
-        local sample = tonumber(ARGV[8])
+        local sample = tonumber(sampleMs)
         local write = {}
         if sample >= 0 then
           -- Peak EWMA (Finagle): a slower sample is taken at once, faster ones are blended in with time decay.
@@ -194,9 +209,9 @@ internal static class DispatchScripts
         local streak = tonumber(s[5]) or 0
         -- Latency and health changes go out in one HSET.
         local function flush()
-          if #write > 0 then redis.call('HSET', KEYS[1], unpack(write)) end
+          if #write > 0 then redis.call('HSET', pool, unpack(write)) end
         end
-        if ARGV[7] == 'ok' then
+        if outcome == 'ok' then
           write[#write + 1] = f('fails')
           write[#write + 1] = 0
           -- The ejection streak (which doubles the backoff) ends once the target got through slow start healthy.
@@ -210,52 +225,60 @@ internal static class DispatchScripts
         flush()
         -- Failures of requests that were already in flight when the target was ejected do not extend the ejection.
         if ejected > now then return {'ejected', ejected} end
-        local fails = redis.call('HINCRBY', KEYS[1], f('fails'), 1)
-        if fails < tonumber(ARGV[9]) then return {'failed', fails} end
+        local fails = redis.call('HINCRBY', pool, f('fails'), 1)
+        if fails < tonumber(threshold) then return {'failed', fails} end
         streak = math.min(streak + 1, 40)
-        local untilAt = now + math.min(tonumber(ARGV[10]) * 2 ^ (streak - 1), tonumber(ARGV[11]))
-        redis.call('HSET', KEYS[1], f('fails'), 0, f('streak'), streak, f('until'), untilAt, f('since'), untilAt)
+        local untilAt = now + math.min(tonumber(first) * 2 ^ (streak - 1), tonumber(longest))
+        redis.call('HSET', pool, f('fails'), 0, f('streak'), streak, f('until'), untilAt, f('since'), untilAt)
         return {'ejected', untilAt}
         """);
 
-    // KEYS: pool hash, pool index set. ARGV 5 pool name, 6 policy, 7 definition JSON, 8.. (id, weight, kind, address) per target.
+    // `old`: the target list the caller believes the pool has ('' = no pool); `leaseIds`: the ids whose lease sets are
+    // in KEYS (old and new targets); `entries`: (id, weight, kind, address) per target; `gen`: this save's generation,
+    // which the pool index entry carries too (see DispatchStore).
     // Kept targets keep their health and latency; a target whose address changed starts fresh; removed targets are deleted.
     // Every SWRR current weight is reset so the new weights start a clean sequence.
-    public static readonly RedisScript Save = new(Prelude + """
-        local old = redis.call('HGET', KEYS[1], 'targets')
+    // Reply: {'created'} | {'updated'} | {'stale', targets}.
+    public static readonly RedisScript Save = RedisScript.Named(
+        "dispatch.save", ["pool"], ["old", "leaseIds", "policy", "json", "gen"], Targets + """
+        local current = redis.call('HGET', pool, 'targets')
+        if (current or '') ~= old then return {'stale', current or ''} end
+        bind(ids(leaseIds), leases)
         local function forget(id)
           local fields = {}
           for _, name in ipairs({'w', 'kind', 'addr', 'cw', 'until', 'since', 'ewma', 'at', 'fails', 'streak'}) do
             fields[#fields + 1] = id .. ':' .. name
           end
-          redis.call('HDEL', KEYS[1], unpack(fields))
-          redis.call('DEL', base .. 'l:' .. id)
+          redis.call('HDEL', pool, unpack(fields))
+          redis.call('DEL', leaseOf[id])
         end
         local keep = {}
         local list = {}
-        for i = 8, #ARGV, 4 do
-          local id = ARGV[i]
+        for i = 1, #entries, 4 do
+          local id = entries[i]
           keep[id] = true
           list[#list + 1] = id
-          if redis.call('HGET', KEYS[1], id .. ':addr') ~= ARGV[i + 3] then forget(id) end
-          redis.call('HSET', KEYS[1], id .. ':w', ARGV[i + 1], id .. ':kind', ARGV[i + 2], id .. ':addr', ARGV[i + 3], id .. ':cw', 0)
+          if redis.call('HGET', pool, id .. ':addr') ~= entries[i + 3] then forget(id) end
+          redis.call('HSET', pool, id .. ':w', entries[i + 1], id .. ':kind', entries[i + 2], id .. ':addr', entries[i + 3], id .. ':cw', 0)
         end
-        for _, id in ipairs(ids(old)) do
+        for _, id in ipairs(ids(current)) do
           if not keep[id] then forget(id) end
         end
-        redis.call('HSET', KEYS[1], 'policy', ARGV[6], 'targets', table.concat(list, ' '), 'json', ARGV[7])
-        redis.call('SADD', KEYS[2], ARGV[5])
-        if old then return 'updated' end
-        return 'created'
-        """);
+        redis.call('HSET', pool, 'policy', policy, 'targets', table.concat(list, ' '), 'json', json, 'gen', gen)
+        if current then return {'updated'} end
+        return {'created'}
+        """, restKeys: "leases", restArgs: "entries");
 
-    // KEYS: pool hash. Reply: {'missing'} | {'ok', json, {id, weight, effective, inflight, ewma, at-decayed ewma, fails, until, since, streak}...}.
+    // Reply: {'missing'} | {'stale', targets} | {'ok', json, {id, weight, effective, inflight, ewma, fails, until, since, streak}...}.
     // Numbers go back as strings: Redis truncates Lua numbers to integers.
-    public static readonly RedisScript Read = new(Prelude + """
-        local cfg = redis.call('HMGET', KEYS[1], 'json', 'targets')
+    public static readonly RedisScript Read = RedisScript.Named(
+        "dispatch.read", ["pool"], ["now", "slow", "decay", "targets"], Balancing + """
+        local cfg = redis.call('HMGET', pool, 'json', 'targets')
         if not cfg[1] then return {'missing'} end
+        if cfg[2] ~= targets then return {'stale', cfg[2]} end
         local rows = {}
-        local list = ids(cfg[2])
+        local list = ids(targets)
+        bind(list, leases)
         local all = state(list, {'w', 'until', 'since', 'ewma', 'at', 'fails', 'streak'})
         for k, id in ipairs(list) do
           local s = {unpack(all, (k - 1) * 7 + 1, k * 7)}
@@ -268,15 +291,23 @@ internal static class DispatchScripts
             tostring(ejected), tostring(tonumber(s[3]) or 0), tostring(tonumber(s[7]) or 0)}
         end
         return {'ok', cfg[1], rows}
-        """);
+        """, restKeys: "leases");
 
-    // KEYS: pool hash, pool index set. ARGV 5 pool name. Reply: 1 deleted, 0 no such pool.
-    public static readonly RedisScript Delete = new(Prelude + """
-        local targets = redis.call('HGET', KEYS[1], 'targets')
-        redis.call('SREM', KEYS[2], ARGV[5])
-        if not targets then return 0 end
-        for _, id in ipairs(ids(targets)) do redis.call('DEL', base .. 'l:' .. id) end
-        redis.call('DEL', KEYS[1], base .. 'seq')
+    // Reply: {'deleted', generation} | {'missing'} | {'stale', targets}.
+    public static readonly RedisScript Delete = RedisScript.Named("dispatch.delete", ["pool", "seq"], ["targets"], """
+        local cfg = redis.call('HMGET', pool, 'targets', 'gen')
+        if not cfg[1] then return {'missing'} end
+        if cfg[1] ~= targets then return {'stale', cfg[1]} end
+        for _, key in ipairs(leases) do redis.call('DEL', key) end
+        redis.call('DEL', pool, seq)
+        return {'deleted', cfg[2] or ''}
+        """, restKeys: "leases");
+
+    // The pool index (its own aggregate): drops a pool's entry only if it still carries the generation of the pool that
+    // was deleted, so an entry written meanwhile by a new save of the same name stays. Reply 1 dropped, 0 kept.
+    public static readonly RedisScript Unlist = RedisScript.Named("dispatch.unlist", ["index"], ["name", "gen"], """
+        if redis.call('HGET', index, name) ~= gen then return 0 end
+        redis.call('HDEL', index, name)
         return 1
         """);
 }

@@ -9,34 +9,60 @@ namespace Serverless.Core.Dispatch;
 /// <summary>
 /// Pools and their shared balancing state in Redis. Every pick and every outcome is one Lua round trip, so any number of
 /// instances follow one sequence and see one set of in-flight counts, latencies and ejections.
+/// The pool index (for listing and probing) is an aggregate of its own, so saving and deleting a pool are two
+/// single-slot steps. The index may list a pool that does not exist, never the other way round: a save lists the
+/// pool first and writes it after, a delete removes it first and unlists it after, and readers skip listed pools
+/// that do not exist. Each save writes a new generation into both; a delete unlists only the generation it removed,
+/// so a save of the same name running meanwhile keeps its entry.
 /// </summary>
 public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<DispatchOptions> options, TimeProvider time)
 {
+    // A script answers 'stale' only when the pool's target list changed since this instance last saw it; more than a
+    // few in a row means saves are racing each other, not that the list is still unknown.
+    private const int MaxAttempts = 5;
+
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly RedisKey _index = keys.For("dispatch", "index");
+    private readonly PoolKeyCache _keys = new(keys);
 
     /// <summary>Source of the two random numbers power-of-two-choices samples with; the benchmark seeds it.</summary>
     internal Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
+
+    /// <summary>Called between the steps of saving or deleting (see <see cref="DispatchSteps"/>); tests stop there.</summary>
+    internal Func<string, Task>? BetweenSteps { get; set; }
 
     /// <summary>Creates or replaces a pool. Targets kept by id and address keep their health and latency. True when created.</summary>
     public async Task<bool> SaveAsync(string pool, PoolDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
         EnsureName(pool);
-        var args = Common(pool);
-        args.Add(pool);
-        args.Add(definition.Policy.Name());
-        args.Add(PoolDefinitionJson.Write(definition));
-        foreach (var target in definition.Targets)
+        var generation = Guid.NewGuid().ToString("N");
+        await _db.HashSetAsync(_keys.Index, pool, generation);
+        await StepAsync(DispatchSteps.SaveListed);
+        var newIds = definition.Targets.Select(t => t.Id).ToArray();
+        var reply = await RunAsync(pool, known =>
         {
-            args.Add(target.Id);
-            args.Add(target.Weight);
-            args.Add(target.Kind == TargetKind.Http ? "http" : "queue");
-            args.Add(target.Address);
-        }
+            var leaseIds = known.Ids.Union(newIds, StringComparer.Ordinal).ToArray();
+            var call = DispatchScripts.Save.Call(restKeys: leaseIds.Length, restArgs: 4 * definition.Targets.Count)
+                .Key("pool", known.Pool)
+                .Arg("old", known.Targets)
+                .Arg("leaseIds", string.Join(' ', leaseIds))
+                .Arg("policy", definition.Policy.Name())
+                .Arg("json", PoolDefinitionJson.Write(definition))
+                .Arg("gen", generation);
+            foreach (var id in leaseIds)
+            {
+                call.RestKey(_keys.Lease(pool, id));
+            }
 
-        var reply = await DispatchScripts.Save.EvaluateAsync(_db, [PoolKey(pool), _index], [.. args]);
-        return (string?)reply == "created";
+            foreach (var target in definition.Targets)
+            {
+                call.RestArg(target.Id).RestArg(target.Weight).RestArg(target.Kind == TargetKind.Http ? "http" : "queue").RestArg(target.Address);
+            }
+
+            return call;
+        });
+        _keys.Learn(pool, string.Join(' ', newIds));
+        return (string?)reply[0] == "created";
     }
 
     /// <summary>The pool with live target state, or null.</summary>
@@ -47,7 +73,12 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             return null;
         }
 
-        var reply = (RedisResult[])(await DispatchScripts.Read.EvaluateAsync(_db, [PoolKey(pool)], [.. Common(pool)]))!;
+        var reply = await RunAsync(pool, known => WithLeases(DispatchScripts.Read.Call(restKeys: known.Leases.Length)
+            .Key("pool", known.Pool)
+            .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Arg("slow", (long)options.Value.SlowStart.TotalMilliseconds)
+            .Arg("decay", (long)options.Value.LatencyDecay.TotalMilliseconds)
+            .Arg("targets", known.Targets), known));
         if ((string?)reply[0] != "ok")
         {
             return null;
@@ -84,14 +115,33 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             return false;
         }
 
-        var args = Common(pool);
-        args.Add(pool);
-        return (int)await DispatchScripts.Delete.EvaluateAsync(_db, [PoolKey(pool), _index], [.. args]) == 1;
+        var reply = await RunAsync(pool, known => WithLeases(DispatchScripts.Delete.Call(restKeys: known.Leases.Length)
+            .Key("pool", known.Pool).Key("seq", known.Seq)
+            .Arg("targets", known.Targets), known));
+        if ((string?)reply[0] != "deleted")
+        {
+            return false;
+        }
+
+        _keys.Forget(pool);
+        await StepAsync(DispatchSteps.DeleteRemoved);
+        if ((string?)reply[1] is { Length: > 0 } generation)
+        {
+            await DispatchScripts.Unlist.Call().Key("index", _keys.Index).Arg("name", pool).Arg("gen", generation).EvaluateAsync(_db);
+        }
+
+        return true;
     }
 
     /// <summary>Names of every pool.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync() =>
-        [.. (await _db.SetMembersAsync(_index)).Select(v => (string)v!).Order(StringComparer.Ordinal)];
+    public async Task<IReadOnlyList<string>> ListAsync()
+    {
+        var listed = (await _db.HashKeysAsync(_keys.Index)).Select(v => (string)v!).ToArray();
+        // One EXISTS per pool, pipelined: each pool is in its own slot. A listed pool that is not there was never
+        // written (a save stopped after listing it) or was deleted (a delete stopped before unlisting it).
+        var exist = await Task.WhenAll(listed.Select(name => _db.KeyExistsAsync(_keys.For(name).Pool)));
+        return [.. listed.Where((_, i) => exist[i]).Order(StringComparer.Ordinal)];
+    }
 
     /// <summary>Chooses a target by the pool's policy and takes a lease on it, optionally leaving one target out (a retry).</summary>
     public async Task<PickResult> PickAsync(string pool, string? excludeTargetId = null)
@@ -101,17 +151,22 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             return new PickResult(PickStatus.PoolNotFound);
         }
 
-        // The pick is the hot path: its arguments go straight into one array (no list, no copy) and the random numbers
-        // as doubles, which the client writes without a culture-aware string round trip.
+        // The pick is the hot path: one exactly sized call over cached keys, and the random numbers as doubles, which
+        // the client writes without a culture-aware string round trip.
         var limits = options.Value;
         var leaseId = Guid.NewGuid().ToString("N");
-        var poolBase = Base(pool);
-        RedisValue[] args =
-        [
-            poolBase, time.GetUtcNow().ToUnixTimeMilliseconds(), (long)limits.SlowStart.TotalMilliseconds, (long)limits.LatencyDecay.TotalMilliseconds,
-            (long)limits.LeaseDuration.TotalMilliseconds, leaseId, excludeTargetId ?? "", Random(), Random(), (long)limits.Timeout.TotalMilliseconds,
-        ];
-        var reply = (RedisResult[])(await DispatchScripts.Pick.EvaluateAsync(_db, [poolBase + "pool"], args))!;
+        var reply = await RunAsync(pool, known => WithLeases(DispatchScripts.Pick.Call(restKeys: known.Leases.Length)
+            .Key("pool", known.Pool).Key("seq", known.Seq)
+            .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Arg("slow", (long)limits.SlowStart.TotalMilliseconds)
+            .Arg("decay", (long)limits.LatencyDecay.TotalMilliseconds)
+            .Arg("targets", known.Targets)
+            .Arg("lease", (long)limits.LeaseDuration.TotalMilliseconds)
+            .Arg("leaseId", leaseId)
+            .Arg("exclude", excludeTargetId ?? "")
+            .Arg("r1", Random())
+            .Arg("r2", Random())
+            .Arg("penalty", (long)limits.Timeout.TotalMilliseconds), known));
         switch ((string?)reply[0])
         {
             case "ok":
@@ -140,15 +195,20 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
     {
         EnsureName(pool);
         var limits = options.Value;
-        var args = Common(pool);
-        args.Add(targetId);
-        args.Add(leaseId ?? "");
-        args.Add(outcome switch { Outcome.Success => "ok", Outcome.Failure => "fail", _ => "release" });
-        args.Add(latency is { } l ? Math.Round(l.TotalMilliseconds, 3).ToString("R", CultureInfo.InvariantCulture) : "-1");
-        args.Add(limits.FailureThreshold);
-        args.Add((long)limits.EjectionBase.TotalMilliseconds);
-        args.Add((long)limits.EjectionMax.TotalMilliseconds);
-        var reply = (RedisResult[])(await DispatchScripts.Record.EvaluateAsync(_db, [PoolKey(pool)], [.. args]))!;
+        var reply = (RedisResult[])(await DispatchScripts.Record.Call()
+            .Key("pool", _keys.For(pool).Pool)
+            .Key("lease", _keys.Lease(pool, targetId))
+            .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds())
+            .Arg("slow", (long)limits.SlowStart.TotalMilliseconds)
+            .Arg("decay", (long)limits.LatencyDecay.TotalMilliseconds)
+            .Arg("target", targetId)
+            .Arg("leaseId", leaseId ?? "")
+            .Arg("outcome", outcome switch { Outcome.Success => "ok", Outcome.Failure => "fail", _ => "release" })
+            .Arg("sampleMs", latency is { } l ? Math.Round(l.TotalMilliseconds, 3).ToString("R", CultureInfo.InvariantCulture) : "-1")
+            .Arg("threshold", limits.FailureThreshold)
+            .Arg("first", (long)limits.EjectionBase.TotalMilliseconds)
+            .Arg("longest", (long)limits.EjectionMax.TotalMilliseconds)
+            .EvaluateAsync(_db))!;
         return (string?)reply[0] switch
         {
             "ejected" => new RecordResult(true, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)reply[1])),
@@ -157,18 +217,43 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
         };
     }
 
+    // Runs a script built for the target list this instance knows; on 'stale' learns the real list and runs it again.
+    private async Task<RedisResult[]> RunAsync(string pool, Func<PoolKeys, ScriptCall> build)
+    {
+        var known = _keys.For(pool);
+        for (var attempt = 1; ; attempt++)
+        {
+            var reply = (RedisResult[])(await build(known).EvaluateAsync(_db))!;
+            switch ((string?)reply[0])
+            {
+                case "stale" when attempt < MaxAttempts:
+                    known = _keys.Learn(pool, (string?)reply[1] ?? "");
+                    continue;
+                case "stale":
+                    throw new InvalidOperationException($"Pool '{pool}' changed its targets {MaxAttempts} times while one call was running.");
+                case "missing":
+                    _keys.Forget(pool);
+                    return reply;
+                default:
+                    return reply;
+            }
+        }
+    }
+
+    private static ScriptCall WithLeases(ScriptCall call, PoolKeys known)
+    {
+        foreach (var lease in known.Leases)
+        {
+            call.RestKey(lease);
+        }
+
+        return call;
+    }
+
+    private Task StepAsync(string step) => BetweenSteps?.Invoke(step) ?? Task.CompletedTask;
+
     private static string[] Samples(string? a, string? b) =>
         string.IsNullOrEmpty(a) ? [] : string.IsNullOrEmpty(b) ? [a] : [a, b];
-
-    private RedisKey PoolKey(string pool) => Base(pool) + "pool";
-
-    private string Base(string pool) => keys.For("dispatch", "{" + pool + "}", "").ToString();
-
-    private List<RedisValue> Common(string pool)
-    {
-        var limits = options.Value;
-        return [Base(pool), time.GetUtcNow().ToUnixTimeMilliseconds(), (long)limits.SlowStart.TotalMilliseconds, (long)limits.LatencyDecay.TotalMilliseconds];
-    }
 
     private static void EnsureName(string pool)
     {

@@ -8,14 +8,22 @@ namespace Serverless.Core.Sessions;
 
 /// <summary>
 /// Sessions in Redis: one hash per session so concurrent writers of different attributes never overwrite each other
-/// (a JSON-blob session loses one of two concurrent updates), every operation one atomic Lua round trip.
+/// (a JSON-blob session loses one of two concurrent updates), every operation on one session one atomic Lua round
+/// trip. Operations that also change the principal's index (create, rotate, delete, revoke) take one single-slot step
+/// per aggregate, ordered as <see cref="PrincipalIndex"/> explains.
 /// </summary>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<SessionOptions> options, SessionRules rules, TimeProvider time)
 {
     private const string AttributePrefix = "a:";
+
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly string _sessionPrefix = keys.Prefix + "sess:";
-    private readonly string _principalPrefix = keys.Prefix + "sessp:";
+    private readonly SessionKeys _keys = new(keys);
+    private PrincipalIndex? _index;
+
+    /// <summary>Called between the steps of a multi-step operation (see <see cref="SessionSteps"/>); tests stop there.</summary>
+    internal Func<string, Task>? BetweenSteps { get; set; }
+
+    private PrincipalIndex Index => _index ??= new(_db, _keys, StepAsync);
 
     /// <summary>Creates a session, optionally bound to a principal, with initial attributes.</summary>
     public async Task<SessionResult> CreateAsync(string? principal, IReadOnlyDictionary<string, JsonElement>? attributes = null)
@@ -24,28 +32,38 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         EnsureValid(rules.Check(attributes) ?? SessionRules.CheckPrincipal(principal));
         var limits = options.Value;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var deadline = now + (long)limits.AbsoluteLifetime.TotalMilliseconds;
         var id = SessionId.New();
         var handle = SessionId.Handle(id);
-        var args = CommonArgs(handle, now);
-        args.Add(principal ?? "");
-        args.Add(now + (long)limits.AbsoluteLifetime.TotalMilliseconds);
-        args.Add(limits.MaxSessionsPerPrincipal);
-        args.Add(limits.PrincipalLimitPolicy == PrincipalLimitPolicy.Reject ? "reject" : "evict");
-        foreach (var (name, value) in attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null))
+        var kept = attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null).ToList();
+        var call = SessionScripts.Create.Call(restArgs: 2 * kept.Count)
+            .Key("session", _keys.Session(handle))
+            .Arg("now", now)
+            .Arg("idle", IdleMs)
+            .Arg("principal", principal ?? "")
+            .Arg("deadlineAt", deadline);
+        foreach (var (name, value) in kept)
         {
-            args.Add(AttributePrefix + name);
-            args.Add(value.GetRawText());
+            call.RestArg(AttributePrefix + name).RestArg(value.GetRawText());
         }
 
-        RedisKey session = _sessionPrefix + handle;
-        RedisKey index = principal is null ? session : _principalPrefix + principal;
-        var reply = (RedisResult[])(await SessionScripts.Create.EvaluateAsync(_db, [session, index], [.. args]))!;
-        return Status(reply) switch
+        var reply = (RedisResult[])(await call.EvaluateAsync(_db))!;
+        if (Status(reply) != "ok")
         {
-            "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes.Where(a => a.Value.ValueKind != JsonValueKind.Null))),
-            "limit" => new(SessionStatus.PrincipalLimitReached),
-            var other => throw Unexpected(other),
-        };
+            throw Unexpected(Status(reply));
+        }
+
+        if (principal is not null)
+        {
+            await StepAsync(SessionSteps.CreateWritten);
+            if (!await Index.AdmitAsync(principal, handle, now, deadline - now, limits))
+            {
+                await _db.KeyDeleteAsync(_keys.Session(handle));
+                return new(SessionStatus.PrincipalLimitReached);
+            }
+        }
+
+        return new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, kept));
     }
 
     /// <summary>The whole session; slides its expiry.</summary>
@@ -56,7 +74,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        var reply = await RunAsync(SessionScripts.GetAll, id, RefreshWindowMs);
+        var handle = SessionId.Handle(id);
+        var reply = await RunOnSessionAsync(handle, SessionScripts.GetAll.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs).Arg("fresh", RefreshWindowMs));
         return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!, (long)reply[2])) : SessionResult.NotFound;
     }
 
@@ -68,7 +87,8 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        var reply = await RunAsync(SessionScripts.GetOne, id, AttributePrefix + name);
+        var handle = SessionId.Handle(id);
+        var reply = await RunOnSessionAsync(handle, SessionScripts.GetOne.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs).Arg("field", AttributePrefix + name));
         if (Status(reply) != "ok")
         {
             return SessionResult.NotFound;
@@ -91,34 +111,39 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        // One pass and one exactly sized array (this is the hot write path): set pairs fill from the front,
-        // removals from the back, so the script sees pairs first and then the fields to delete.
+        // This is the hot write path: one exactly sized call, set pairs first and then the fields to delete.
         var removals = 0;
         foreach (var change in changes)
         {
             removals += change.Value.ValueKind == JsonValueKind.Null ? 1 : 0;
         }
 
-        var pairs = changes.Count - removals;
-        var extra = new RedisValue[3 + (2 * pairs) + removals];
-        extra[0] = expectedVersion?.ToString(CultureInfo.InvariantCulture) ?? "";
-        extra[1] = options.Value.MaxAttributes;
-        extra[2] = pairs;
-        var (front, back) = (3, extra.Length);
+        var sets = changes.Count - removals;
+        var handle = SessionId.Handle(id);
+        var call = SessionScripts.Update.Call(restArgs: (2 * sets) + removals)
+            .Key("session", _keys.Session(handle))
+            .Arg("now", Now)
+            .Arg("idle", IdleMs)
+            .Arg("expected", expectedVersion?.ToString(CultureInfo.InvariantCulture) ?? "")
+            .Arg("max", options.Value.MaxAttributes)
+            .Arg("sets", sets);
+        foreach (var (name, value) in changes)
+        {
+            if (value.ValueKind != JsonValueKind.Null)
+            {
+                call.RestArg(AttributePrefix + name).RestArg(value.GetRawText());
+            }
+        }
+
         foreach (var (name, value) in changes)
         {
             if (value.ValueKind == JsonValueKind.Null)
             {
-                extra[--back] = AttributePrefix + name;
-            }
-            else
-            {
-                extra[front++] = AttributePrefix + name;
-                extra[front++] = value.GetRawText();
+                call.RestArg(AttributePrefix + name);
             }
         }
 
-        var reply = await RunAsync(SessionScripts.Update, id, extra);
+        var reply = await RunOnSessionAsync(handle, call);
         return Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])),
@@ -141,11 +166,18 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return SessionResult.NotFound;
         }
 
-        var reply = await RunAsync(SessionScripts.Touch, id);
+        var handle = SessionId.Handle(id);
+        var reply = await RunOnSessionAsync(handle, SessionScripts.Touch.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs));
         return Status(reply) == "ok" ? new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])) : SessionResult.NotFound;
     }
 
-    /// <summary>Moves the session to a new id (fixation defence): data and deadline kept, the old id dead at once.</summary>
+    /// <summary>
+    /// Moves the session to a new id (fixation defence): data and deadline kept, the old id dead at once. The old and
+    /// new session are in different slots: the old one is deleted first and the new id is handed out only once the
+    /// principal's index lists it, so a crash at any step between loses the session (the user signs in again) but
+    /// never leaves two usable ids, or one that revoking the principal misses. A rotation whose old handle left the
+    /// index meanwhile (revoked, evicted, or dropped as dead by a login at the limit) fails closed the same way.
+    /// </summary>
     public async Task<SessionResult> RotateAsync(string id)
     {
         if (!SessionId.IsWellFormed(id))
@@ -154,17 +186,41 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var newId = SessionId.New();
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var (handle, newHandle) = (SessionId.Handle(id), SessionId.Handle(newId));
-        var args = CommonArgs(handle, now);
-        args.Add(newHandle);
-        var reply = (RedisResult[])(await SessionScripts.Rotate.EvaluateAsync(_db, [_sessionPrefix + handle, _sessionPrefix + newHandle], [.. args]))!;
-        return Status(reply) switch
+        var newKey = _keys.Session(newHandle);
+        var retired = await RunOnSessionAsync(handle, SessionScripts.Retire.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs));
+        if (Status(retired) != "ok")
         {
-            "ok" => new(SessionStatus.Ok, FromHash(newId, (RedisResult[])reply[1]!, null)),
-            "missing" => SessionResult.NotFound,
-            var other => throw Unexpected(other),
-        };
+            return SessionResult.NotFound;
+        }
+
+        await StepAsync(SessionSteps.RotateRetired);
+        var fields = (RedisResult[])retired[1]!;
+        var adopt = SessionScripts.Adopt.Call(restArgs: fields.Length).Key("session", newKey).Arg("now", Now).Arg("idle", IdleMs);
+        foreach (var field in fields)
+        {
+            adopt.RestArg((RedisValue)field);
+        }
+
+        var adopted = await RunAsync(adopt);
+        if (Status(adopted) != "ok")
+        {
+            throw Unexpected(Status(adopted));
+        }
+
+        var session = FromHash(newId, (RedisResult[])adopted[1]!, null);
+        if (session.Principal is { } principal)
+        {
+            await StepAsync(SessionSteps.RotateAdopted);
+            if (!await Index.MoveAsync(principal, handle, newHandle))
+            {
+                // Revoked (or evicted) while rotating: the new session must not outlive that.
+                await _db.KeyDeleteAsync(newKey);
+                return SessionResult.NotFound;
+            }
+        }
+
+        return new(SessionStatus.Ok, session);
     }
 
     /// <summary>Ends a session. False when there was none.</summary>
@@ -175,38 +231,50 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             return false;
         }
 
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var handle = SessionId.Handle(id);
-        var reply = await SessionScripts.Delete.EvaluateAsync(_db, [_sessionPrefix + handle], [.. CommonArgs(handle, now)]);
-        return (int)reply == 1;
+        var reply = await RunAsync(SessionScripts.Delete.Call().Key("session", _keys.Session(handle)));
+        if ((int)reply[0] == 0)
+        {
+            return false;
+        }
+
+        if ((string?)reply[1] is { Length: > 0 } principal)
+        {
+            await StepAsync(SessionSteps.DeleteEnded);
+            await Index.ForgetAsync(principal, handle);
+        }
+
+        return true;
     }
 
     /// <summary>Ends every session of a principal; returns how many were live.</summary>
-    public async Task<int> RevokeAllAsync(string principal)
+    public Task<int> RevokeAllAsync(string principal)
     {
         EnsureValid(SessionRules.CheckPrincipal(principal));
-        var reply = await SessionScripts.RevokeAll.EvaluateAsync(_db, [_principalPrefix + principal], [_sessionPrefix]);
-        return (int)reply;
+        return Index.RevokeAllAsync(principal);
     }
 
     private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
 
-    private async Task<RedisResult[]> RunAsync(RedisScript script, string id, params RedisValue[] extra)
+    private async Task<RedisResult[]> RunAsync(ScriptCall call) => (RedisResult[])(await call.EvaluateAsync(_db))!;
+
+    // A script that found the session past its deadline deleted it and names its principal: the index entry goes too.
+    private async Task<RedisResult[]> RunOnSessionAsync(string handle, ScriptCall call)
     {
-        // Built as one array (no list growth and copy): this runs on every read and write.
-        var handle = SessionId.Handle(id);
-        var args = new RedisValue[5 + extra.Length];
-        args[0] = _sessionPrefix;
-        args[1] = _principalPrefix;
-        args[2] = time.GetUtcNow().ToUnixTimeMilliseconds();
-        args[3] = (long)options.Value.IdleTimeout.TotalMilliseconds;
-        args[4] = handle;
-        extra.CopyTo(args, 5);
-        return (RedisResult[])(await script.EvaluateAsync(_db, [_sessionPrefix + handle], args))!;
+        var reply = await RunAsync(call);
+        if (reply.Length > 1 && Status(reply) == "missing" && (string?)reply[1] is { Length: > 0 } principal)
+        {
+            await Index.ForgetAsync(principal, handle);
+        }
+
+        return reply;
     }
 
-    private List<RedisValue> CommonArgs(string handle, long now) =>
-        [_sessionPrefix, _principalPrefix, now, (long)options.Value.IdleTimeout.TotalMilliseconds, handle];
+    private Task StepAsync(string step) => BetweenSteps?.Invoke(step) ?? Task.CompletedTask;
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private long IdleMs => (long)options.Value.IdleTimeout.TotalMilliseconds;
 
     // Reads within this window of the last slide do not slide again: hot reads stay one Redis command.
     private long RefreshWindowMs => Math.Min(1000, (long)options.Value.IdleTimeout.TotalMilliseconds / 20);

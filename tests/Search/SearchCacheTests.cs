@@ -98,7 +98,7 @@ public sealed class SearchCacheTests(ServicesFixture services)
         }
 
         var ttls = new List<TimeSpan>();
-        foreach (var key in await app.Get<StackExchange.Redis.IConnectionMultiplexer>().KeysOnEveryPrimaryAsync("*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await CachedResultKeysAsync(app))
         {
             if (await app.Database.KeyTimeToLiveAsync(key) is { } ttl)
             {
@@ -147,7 +147,7 @@ public sealed class SearchCacheTests(ServicesFixture services)
         var small = await app.QueryAsync("nothing matches this");
 
         var payloads = new Dictionary<string, byte[]>();
-        foreach (var key in await app.Get<StackExchange.Redis.IConnectionMultiplexer>().KeysOnEveryPrimaryAsync("*" + world.Settings["Redis:KeyPrefix"] + "search:v[0-9]*"))
+        foreach (var key in await CachedResultKeysAsync(app))
         {
             payloads[key] = (byte[])(await app.Database.HashGetAsync(key, "data"))!;
         }
@@ -191,6 +191,12 @@ public sealed class SearchCacheTests(ServicesFixture services)
                 return inner.Search(query);
             }
         }
+
+    // Cached results are FusionCache's distributed entries: {prefix}search:v{catalog version}:{query}.
+    private static async Task<List<string>> CachedResultKeysAsync(SearchApp app)
+    {
+        var start = app.Prefix + "search:v";
+        return [.. (await app.KeysAsync()).Where(k => k.StartsWith(start, StringComparison.Ordinal) && k.Length > start.Length && char.IsAsciiDigit(k[start.Length]))];
     }
 
     /// <summary>Wraps the real index so a test can make it fail (a fault injector, not a fake).</summary>

@@ -17,28 +17,29 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
     private const int Kept = 1_000;
 
     // Forward decay: a hit at time t weighs 2^((t - epoch) / halfLife). Scores are rescaled and the epoch moved
-    // before the weights get large, so doubles never overflow.
-    private static readonly RedisScript Flush = new("""
-        local now = tonumber(ARGV[1])
-        local halfLife = tonumber(ARGV[2])
-        local epoch = tonumber(redis.call('GET', KEYS[2]))
-        if not epoch then epoch = now; redis.call('SET', KEYS[2], now) end
-        local exponent = (now - epoch) / halfLife
+    // before the weights get large, so doubles never overflow. The set and its epoch change together, so they are one
+    // aggregate under the hash tag {hot}.
+    private static readonly RedisScript Flush = RedisScript.Named("search.hot.flush", ["set", "epoch"], ["now", "halfLife", "kept"], """
+        now = tonumber(now)
+        halfLife = tonumber(halfLife)
+        local start = tonumber(redis.call('GET', epoch))
+        if not start then start = now; redis.call('SET', epoch, now) end
+        local exponent = (now - start) / halfLife
         if exponent > 40 then
-          redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', 2 ^ -exponent)
-          redis.call('SET', KEYS[2], now)
+          redis.call('ZUNIONSTORE', set, 1, set, 'WEIGHTS', 2 ^ -exponent)
+          redis.call('SET', epoch, now)
           exponent = 0
         end
         local weight = 2 ^ exponent
-        for i = 4, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], tonumber(ARGV[i + 1]) * weight, ARGV[i]) end
-        redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+        for i = 1, #hits, 2 do redis.call('ZINCRBY', set, tonumber(hits[i + 1]) * weight, hits[i]) end
+        redis.call('ZREMRANGEBYRANK', set, 0, -(tonumber(kept) + 1))
         return 1
-        """);
+        """, restArgs: "hits");
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly RedisKey _set = keys.For("search", "hot");
-    private readonly RedisKey _epoch = keys.For("search", "hot-epoch");
+    private readonly RedisKey _set = keys.Tagged("search", "hot", "queries");
+    private readonly RedisKey _epoch = keys.Tagged("search", "hot", "epoch");
 
     /// <summary>Counts one hit locally.</summary>
     public void Record(SearchQuery query)
@@ -50,27 +51,31 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
     /// <summary>Sends the local counts to Redis; returns how many distinct queries were flushed.</summary>
     public async Task<int> FlushAsync()
     {
-        var batch = new List<RedisValue>
-        {
-            time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
-            options.Value.HotQueryHalfLife.TotalSeconds,
-            Kept,
-        };
+        var hits = new List<(string Query, int Count)>();
         foreach (var key in _pending.Keys)
         {
             if (_pending.TryRemove(key, out var pending))
             {
-                batch.Add(JsonSerializer.Serialize(pending.Query, HotQueryJson.Default.SearchQuery));
-                batch.Add(pending.Count);
+                hits.Add((JsonSerializer.Serialize(pending.Query, HotQueryJson.Default.SearchQuery), pending.Count));
             }
         }
 
-        if (batch.Count > 3)
+        if (hits.Count > 0)
         {
-            await Flush.EvaluateAsync(_db, [_set, _epoch], [.. batch]);
+            var call = Flush.Call(restArgs: 2 * hits.Count)
+                .Key("set", _set).Key("epoch", _epoch)
+                .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0)
+                .Arg("halfLife", options.Value.HotQueryHalfLife.TotalSeconds)
+                .Arg("kept", Kept);
+            foreach (var (query, count) in hits)
+            {
+                call.RestArg(query).RestArg(count);
+            }
+
+            await call.EvaluateAsync(_db);
         }
 
-        return (batch.Count - 3) / 2;
+        return hits.Count;
     }
 
     /// <summary>The hottest queries first.</summary>

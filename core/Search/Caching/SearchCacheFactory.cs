@@ -24,12 +24,15 @@ internal static class SearchCacheFactory
         var keys = services.GetRequiredService<RedisKeys>();
         var redis = services.GetRequiredService<IConnectionMultiplexer>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
-        var cacheName = keys.Prefix + "search";
+        var cacheName = keys.Namespace("search");
         var cache = new FusionCache(
             new FusionCacheOptions
             {
                 CacheName = cacheName,
                 CacheKeyPrefix = cacheName + ":",
+                // FusionCache puts its wire-format version ("v2:") in front of distributed keys by default, which
+                // moves them out from under the app's key prefix (the namespace an access policy or a scan selects).
+                DistributedCacheKeyModifierMode = CacheKeyModifierMode.Suffix,
                 DefaultEntryOptions = new FusionCacheEntryOptions
                 {
                     Duration = options.CacheDuration,

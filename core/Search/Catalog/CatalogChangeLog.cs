@@ -6,28 +6,29 @@ namespace Serverless.Core.Search.Catalog;
 
 /// <summary>
 /// The catalog version and the ordered log of changes every instance replays into its own index (a Redis stream).
-/// Appending bumps the version and adds the entry in one script, so version N is always entry N.
+/// Appending bumps the version and adds the entry in one script, so version N is always entry N; the two keys are one
+/// aggregate under the hash tag <c>{catalog}</c>, so a cluster keeps them in one slot.
 /// </summary>
 public sealed class CatalogChangeLog(IConnectionMultiplexer redis, RedisKeys keys)
 {
     /// <summary>Entries kept; an instance further behind reloads a snapshot or rebuilds.</summary>
     public const int Retained = 1_000;
 
-    private static readonly RedisScript Append = new("""
-        local version = redis.call('INCR', KEYS[1])
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'v', version, 'c', ARGV[1])
-        return version
+    private static readonly RedisScript Append = RedisScript.Named("search.catalog.append", ["version", "stream"], ["change", "retained"], """
+        local latest = redis.call('INCR', version)
+        redis.call('XADD', stream, 'MAXLEN', '~', retained, '*', 'v', latest, 'c', change)
+        return latest
         """);
 
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly RedisKey _version = keys.For("search", "version");
-    private readonly RedisKey _stream = keys.For("search", "changes");
+    private readonly RedisKey _version = keys.Tagged("search", "catalog", "version");
+    private readonly RedisKey _stream = keys.Tagged("search", "catalog", "changes");
 
     /// <summary>Records a change that is already in the catalog store; returns the new catalog version.</summary>
     public async Task<long> AppendAsync(CatalogChange change)
     {
         var payload = JsonSerializer.Serialize(change, CatalogJson.Default.CatalogChange);
-        return (long)await Append.EvaluateAsync(_db, [_version, _stream], [payload, Retained]);
+        return (long)await Append.Call().Key("version", _version).Key("stream", _stream).Arg("change", payload).Arg("retained", Retained).EvaluateAsync(_db);
     }
 
     /// <summary>The latest version (0 when nothing was ever changed).</summary>
