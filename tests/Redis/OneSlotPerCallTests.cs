@@ -91,6 +91,7 @@ public sealed class OneSlotPerCallTests(ServicesFixture services)
         Assert.Equal(1, await log.CurrentVersionAsync());
         Assert.Equal(1, (await log.TailAsync()).Version);
         Assert.Single(await log.ReadAfterAsync("0-0"));
+        Assert.Equal(2, (await log.RebaseAsync(floor: 1)).Version);
     }
 
     private static PoolDefinition Pool(string json)

@@ -191,6 +191,7 @@ public sealed class SearchCacheTests(ServicesFixture services)
                 return inner.Search(query);
             }
         }
+    }
 
     // Cached results are FusionCache's distributed entries: {prefix}search:v{catalog version}:{query}.
     private static async Task<List<string>> CachedResultKeysAsync(SearchApp app)

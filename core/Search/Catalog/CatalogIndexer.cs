@@ -15,6 +15,7 @@ public sealed partial class CatalogIndexer(
     /// <summary>
     /// Processes a queue message. An undecodable message can never succeed, so it goes straight to the poison queue
     /// (returns null) instead of being retried; storage or Redis failures throw, so the runtime retries them.
+    /// Returns a catalog version at which this instance's index holds the change.
     /// </summary>
     public async Task<long?> ProcessAsync(string message, CancellationToken cancellationToken = default)
     {
@@ -29,8 +30,9 @@ public sealed partial class CatalogIndexer(
 
         // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then.
         await catalog.ApplyAsync(change, cancellationToken);
-        var version = await log.AppendAsync(change);
-        await synchronizer.CatchUpAsync(version, cancellationToken);
+        // The version searched at, not the appended one: after Redis lost its data the append restarts at 1 and this
+        // instance rebuilds at a version above everything it had seen.
+        var version = await synchronizer.CatchUpAsync(await log.AppendAsync(change), cancellationToken);
         await warmer.WarmAsync(cancellationToken);
         return version;
     }

@@ -75,6 +75,38 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
     /// <summary>Opens (or replaces) the index with the files in <paramref name="snapshotZip"/>, or empty when null.</summary>
     public void Open(Stream? snapshotZip, long version, string lastChangeId)
     {
+        var next = Generation.Create(_root, _analyzer, snapshotZip);
+        Publish(next, version, lastChangeId);
+    }
+
+    /// <summary>
+    /// Opens (or replaces) the index with <paramref name="products"/>. Searches keep using the previous index until
+    /// every product is in: a half-loaded index would be cached under the new version and served from there.
+    /// </summary>
+    public async Task RebuildAsync(IAsyncEnumerable<Product> products, long version, string lastChangeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(products);
+        var next = Generation.Create(_root, _analyzer, snapshotZip: null);
+        try
+        {
+            await foreach (var product in products.WithCancellation(cancellationToken))
+            {
+                next.Writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
+            }
+
+            next.Writer.Commit();
+        }
+        catch
+        {
+            next.Dispose();
+            throw;
+        }
+
+        Publish(next, version, lastChangeId);
+    }
+
+    private void Publish(Generation next, long version, string lastChangeId)
+    {
         lock (_writeLock)
         {
             CloseCore();
@@ -84,18 +116,7 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
                 System.IO.Directory.Delete(_folder, recursive: true);
             }
 
-            var folder = _folder = Path.Combine(_root, Guid.NewGuid().ToString("N"));
-            System.IO.Directory.CreateDirectory(folder);
-            if (snapshotZip is not null)
-            {
-                ZipFile.ExtractToDirectory(snapshotZip, folder);
-            }
-
-            _directory = FSDirectory.Open(folder);
-            _snapshots = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
-            var config = new IndexWriterConfig(SearchAnalyzers.Version, _analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND, IndexDeletionPolicy = _snapshots };
-            _writer = new IndexWriter(_directory, config);
-            _writer.Commit();
+            (_folder, _directory, _snapshots, _writer) = (next.Folder, next.Directory, next.Snapshots, next.Writer);
             _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
             Version = version;
             LastChangeId = lastChangeId;
@@ -238,6 +259,33 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    private sealed record Generation(string Folder, LuceneDirectory Directory, SnapshotDeletionPolicy Snapshots, IndexWriter Writer) : IDisposable
+    {
+        public static Generation Create(string root, Analyzer analyzer, Stream? snapshotZip)
+        {
+            var folder = Path.Combine(root, Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(folder);
+            if (snapshotZip is not null)
+            {
+                ZipFile.ExtractToDirectory(snapshotZip, folder);
+            }
+
+            var directory = FSDirectory.Open(folder);
+            var snapshots = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
+            var config = new IndexWriterConfig(SearchAnalyzers.Version, analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND, IndexDeletionPolicy = snapshots };
+            var writer = new IndexWriter(directory, config);
+            writer.Commit();
+            return new Generation(folder, directory, snapshots, writer);
+        }
+
+        public void Dispose()
+        {
+            Writer.Dispose();
+            Directory.Dispose();
+            System.IO.Directory.Delete(Folder, recursive: true);
         }
     }
 
