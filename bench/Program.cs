@@ -1,3 +1,4 @@
+using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Search;
@@ -12,6 +13,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["dispatch"] = DispatchBench.RunAsync,
     ["locks"] = LockBench.RunAsync,
     ["transactions"] = TransactionBench.RunAsync,
+    ["cluster"] = ClusterBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -15,6 +15,16 @@ public sealed class Report(string title)
         return this;
     }
 
+    public Report Lines(IEnumerable<string> lines)
+    {
+        foreach (var line in lines ?? [])
+        {
+            _text.AppendLine(line);
+        }
+
+        return this;
+    }
+
     public Report Table(IEnumerable<(Throughput.Result Ours, Throughput.Result Baseline)> rows)
     {
         _text.AppendLine("| operation | concurrency | ops/s | p50 µs | p99 µs | baseline | baseline ops/s | ratio |");
@@ -23,6 +33,23 @@ public sealed class Report(string title)
         {
             _text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {ours.Name} | {ours.Concurrency} | {ours.OpsPerSecond:N0} | {ours.P50Ms * 1000:F2} | {ours.P99Ms * 1000:F2} | {baseline.Name} | {baseline.OpsPerSecond:N0} | {ours.OpsPerSecond / baseline.OpsPerSecond:F2}x |");
+        }
+
+        _text.AppendLine();
+        return this;
+    }
+
+    /// <summary>The same operations on two set-ups, each with its own ops/s and latencies, and ours ÷ baseline.</summary>
+    public Report SideBySide(string baselineLabel, string oursLabel, IEnumerable<(Throughput.Result Baseline, Throughput.Result Ours)> rows)
+    {
+        _text.AppendLine(CultureInfo.InvariantCulture,
+            $"| operation | concurrency | {baselineLabel} ops/s | p50 µs | p99 µs | {oursLabel} ops/s | p50 µs | p99 µs | {oursLabel} ÷ {baselineLabel} ops/s | p50 ratio |");
+        _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (baseline, ours) in rows)
+        {
+            _text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {ours.Name} | {ours.Concurrency} | {baseline.OpsPerSecond:N0} | {baseline.P50Ms * 1000:F1} | {baseline.P99Ms * 1000:F1} | " +
+                $"{ours.OpsPerSecond:N0} | {ours.P50Ms * 1000:F1} | {ours.P99Ms * 1000:F1} | {ours.OpsPerSecond / baseline.OpsPerSecond:F2}x | {ours.P50Ms / baseline.P50Ms:F2}x |");
         }
 
         _text.AppendLine();
