@@ -178,45 +178,39 @@ public sealed class RedisEntraAuthenticationTests
     }
 
     /// <summary>
-    /// A redis-server of this test's own. Its default user is off, as on Azure: a connection that fails to sign in
-    /// must not fall back to an open default user.
+    /// A redis-server of this test's own with an admin connection to steer its ACL users. Its default user is off, as on
+    /// Azure: a connection that fails to sign in must not fall back to an open default user.
     /// </summary>
     private sealed class AclRedis : IAsyncDisposable
     {
         private const string Admin = "test-admin";
         private const string AdminPassword = "test-admin-secret";
 
-        private readonly ChildProcess _process;
+        private readonly OwnRedisServer _server;
         private readonly ConnectionMultiplexer _admin;
 
-        private AclRedis(ChildProcess process, ConnectionMultiplexer admin, int port)
+        private AclRedis(OwnRedisServer server, ConnectionMultiplexer admin)
         {
-            _process = process;
+            _server = server;
             _admin = admin;
-            Port = port;
         }
 
-        public int Port { get; }
+        public int Port => _server.Port;
 
         private IServer Server => _admin.GetServer("127.0.0.1", Port);
 
         public static async Task<AclRedis> StartAsync()
         {
-            var executable = Executables.Which("redis-server")
-                ?? throw new InvalidOperationException("These tests need redis-server for its ACL users: install it with 'apt-get install -y redis-server'.");
-            var port = ListeningSockets.FreePort();
-            var process = ChildProcess.Start(executable, ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning",
-                "--user", "default", "off", "--user", Admin, "on", ">" + AdminPassword, "~*", "&*", "+@all"]);
+            var server = await OwnRedisServer.StartAsync(
+                extraArguments: ["--user", "default", "off", "--user", Admin, "on", ">" + AdminPassword, "~*", "&*", "+@all"]);
             try
             {
-                await process.WaitUntilListeningAsync(port, "redis-server", TimeSpan.FromSeconds(30));
-                var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},user={Admin},password={AdminPassword},allowAdmin=true");
-                return new AclRedis(process, admin, port);
+                var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},user={Admin},password={AdminPassword},allowAdmin=true");
+                return new AclRedis(server, admin);
             }
             catch
             {
-                await process.DisposeAsync();
+                await server.DisposeAsync();
                 throw;
             }
         }
@@ -250,7 +244,7 @@ public sealed class RedisEntraAuthenticationTests
         public async ValueTask DisposeAsync()
         {
             await _admin.DisposeAsync();
-            await _process.DisposeAsync();
+            await _server.DisposeAsync();
         }
 
         private static string? Field(string? raw, string name) =>

@@ -158,7 +158,7 @@ public sealed class RedisFencingTests(ServicesFixture services)
     public async Task AfterARedisRestartWithoutPersistenceTokensStayAboveEveryEarlierOneAndTheOldHolderIsFenced()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var redis = await RestartableRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync();
         using var app = await LockApp.StartAsync(services, settings: new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString });
         var earlier = new List<long>();
         for (var i = 0; i < 3; i++)

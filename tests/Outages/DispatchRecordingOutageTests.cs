@@ -14,7 +14,7 @@ public sealed class DispatchRecordingOutageTests(ServicesFixture services)
     public async Task BackendAnswerIsRelayedAndTheLostRecordLoggedWhenRedisFailsBetweenPickAndRecord()
     {
         await using var backend = await GatedBackend.StartAsync();
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis);
         var put = ActionResults.Request("PUT", body: $$"""{"policy":"round-robin","targets":[{"id":"only","url":"{{backend.Url}}"}]}""");
         Assert.Equal(201, (await app.CallAsync(put, () => app.Pools.Put(put, "orders", Ct))).Status);

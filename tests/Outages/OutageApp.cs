@@ -28,7 +28,7 @@ internal sealed class OutageApp(IHost host, string prefix) : TestApp(host, prefi
 
     public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
-    public static async Task<OutageApp> StartAsync(ServicesFixture services, OwnRedis redis, Dictionary<string, string?>? settings = null)
+    public static async Task<OutageApp> StartAsync(ServicesFixture services, OwnRedisServer redis, Dictionary<string, string?>? settings = null)
     {
         var prefix = NewPrefix();
         var all = new Dictionary<string, string?>(settings ?? []) { ["Redis:ConnectionString"] = redis.ConnectionString };

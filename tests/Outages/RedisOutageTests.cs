@@ -18,7 +18,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
     [Fact(Timeout = 90_000)]
     public async Task SessionReadAndCreateAnswer503WhileRedisIsDownAndWorkAgainWhenItReturns()
     {
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis);
         var id = (await CreateSessionAsync(app)).Json.GetProperty("id").GetString()!;
 
@@ -43,7 +43,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
     [Fact(Timeout = 90_000)]
     public async Task RedisLockAcquireAnswers503AtOnceWhileRedisIsDownAndGrantsAgainWhenItReturns()
     {
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis);
         var before = await AcquireAsync(app, "before");
         Assert.Equal(200, before.Status);
@@ -65,7 +65,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
     public async Task DispatchPickAnswers503WithoutSendingWhileRedisIsDownAndForwardsAgainWhenItReturns()
     {
         await using var backend = await Backend.StartAsync("only");
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis);
         var put = ActionResults.Request("PUT", body: $$"""{"policy":"round-robin","targets":[{"id":"only","url":"{{backend.Url}}"}]}""");
         Assert.Equal(201, (await app.CallAsync(put, () => app.Pools.Put(put, "outage", Ct))).Status);
@@ -87,7 +87,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
     [Fact(Timeout = 90_000)]
     public async Task HealthNamesRedisAsDownAtOnceWhileStorageStaysUpAndRecoversWhenRedisReturns()
     {
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis);
         Assert.Equal(200, (await HealthAsync(app)).Status);
 
@@ -108,7 +108,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
     [Fact(Timeout = 90_000)]
     public async Task FrozenRedisAnswers503AfterTheConfiguredOperationTimeoutAndServesAgainWhenThawed()
     {
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         using var app = await OutageApp.StartAsync(services, redis, new() { ["Redis:OperationTimeout"] = "00:00:00.500" });
         var id = (await CreateSessionAsync(app)).Json.GetProperty("id").GetString()!;
 

@@ -12,7 +12,7 @@ public sealed class SearchOutageTests(ServicesFixture services)
     [Fact(Timeout = 90_000)]
     public async Task SearchKeepsAnsweringFromMemoryAndTheLocalIndexWhileRedisIsDown()
     {
-        await using var redis = await OwnRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync(persistence: true);
         var world = new SearchWorld(services, new() { ["Redis:ConnectionString"] = redis.ConnectionString });
         using var app = await world.StartAsync();
         await SearchWorld.SeedAsync(app, [Products.Make("h", "wireless headphones"), Products.Make("k", "mechanical keyboard", category: "Keyboards")]);

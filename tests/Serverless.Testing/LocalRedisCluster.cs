@@ -71,9 +71,8 @@ internal static class LocalRedisCluster
         {
             var process = ChildProcess.Start(server,
             [
-                "--port", $"{port}", "--cluster-port", $"{busPort}", "--bind", "127.0.0.1", "--protected-mode", "no",
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--dir", directory,
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+                .. OwnRedisServer.BaseArguments(port, directory),
+                "--cluster-enabled", "yes", "--cluster-port", $"{busPort}", "--cluster-config-file", "nodes.conf",
             ], directory);
             return new RedisNode(port, process, directory);
         }

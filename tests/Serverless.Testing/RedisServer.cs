@@ -118,8 +118,7 @@ public sealed class RedisServer : IAsyncDisposable
         var redis = Executables.Which("redis-server");
         if (redis is not null)
         {
-            return (ChildProcess.Start(redis, ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning"]), "redis-server");
+            return (ChildProcess.Start(redis, OwnRedisServer.BaseArguments(port)), "redis-server");
         }
 
         var garnetManifest = Path.Combine(RepositoryPaths.Root, ".config", "dotnet-tools.json");
