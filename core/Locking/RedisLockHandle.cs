@@ -89,7 +89,16 @@ public sealed class RedisLockHandle : IAsyncDisposable
                     return;
                 }
 
-                if (!await TryRenewAsync(Min(_lease, MaxHoldUntil - now)))
+                // The last renewal before the maximum hold already reaches it: a timer that wakes a hair early must not
+                // renew for the remaining microseconds (a lease that rounds to 0 ms deletes the key, or it has just
+                // expired), which would report a lost lock instead of the maximum hold.
+                var lease = Min(_lease, MaxHoldUntil - now);
+                if (now + lease <= ExpiresAt)
+                {
+                    continue;
+                }
+
+                if (!await TryRenewAsync(lease))
                 {
                     return;
                 }
