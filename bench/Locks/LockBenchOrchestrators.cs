@@ -17,7 +17,7 @@ public sealed class LockPairsOrchestrator : TaskOrchestrator<BenchLoop, int>
         for (var i = 0; i < input.Rounds; i++)
         {
             var grant = await context.AcquireLockAsync(input.Name, context.InstanceId, TimeSpan.FromSeconds(30), TimeSpan.Zero);
-            await context.ReleaseLockAsync(input.Name, context.InstanceId, grant.Token);
+            await context.ReleaseLockAsync(input.Name, grant);
         }
 
         return input.Rounds;

@@ -31,6 +31,10 @@ public static class ServerlessServiceCollectionExtensions
             .Configure(o => BindStorage(o, configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<HistoryOptions>()
+            .Bind(configuration.GetSection(HistoryOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
         services.TryAddSingleton<RedisKeys>();

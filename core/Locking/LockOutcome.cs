@@ -30,7 +30,7 @@ public enum LockOutcome
 /// for a given lock, so a resource that remembers the highest token it has seen can refuse a stale holder.
 /// </summary>
 /// <param name="Outcome">What happened.</param>
-/// <param name="Owner">Who the grant belongs to (on Redis a fresh random owner token per grant).</param>
+/// <param name="Owner">The grant's owner token: random and fresh per grant on both backends, and with <paramref name="Token"/> what release and extend require (the owner name asked with is not enough).</param>
 /// <param name="Token">The fencing token of the grant; 0 when nothing was granted.</param>
 /// <param name="ExpiresAt">When the lease ends unless extended; null when nothing is held by the caller.</param>
 /// <param name="Position">1-based place in line when <see cref="LockOutcome.Queued"/>.</param>

@@ -6,7 +6,11 @@ using Serverless.Core.Sessions;
 
 namespace Serverless.Functions.Sessions;
 
-/// <summary>Session CRUD. Holding a session id is what authorizes using it, so these are anonymous (except create).</summary>
+/// <summary>
+/// Session CRUD. Holding a session id is what authorizes using it, so these are anonymous (except create). The
+/// documented route is <c>sessions/current</c> with the id in the cookie or <c>Authorization: Session &lt;id&gt;</c>:
+/// request telemetry records URL paths, so an id in the path ends up in logs. Nothing here logs, and nothing may log an id.
+/// </summary>
 public sealed class SessionFunctions(RedisSessionStore store, SessionRules rules, IOptions<SessionOptions> options)
 {
     private int MaxBody => options.Value.MaxAttributes * (options.Value.MaxValueBytes + 256);

@@ -12,7 +12,10 @@ internal static class SessionRequests
 {
     public const string CurrentAlias = "current";
 
-    /// <summary>The id from the route, or for <c>current</c> from the cookie or <c>Authorization: Session &lt;id&gt;</c>.</summary>
+    /// <summary>
+    /// The id for <c>current</c> (the documented way) from <c>Authorization: Session &lt;id&gt;</c> or the cookie; an
+    /// id in the route itself still works for old clients, but request telemetry records it with the URL.
+    /// </summary>
     public static string? IdFrom(HttpRequest request, string routeId, SessionOptions options)
     {
         if (!string.Equals(routeId, CurrentAlias, StringComparison.OrdinalIgnoreCase))

@@ -6,7 +6,7 @@ namespace Serverless.Orchestrations.Locks;
 /// <summary>Input of <see cref="LockCommandOrchestrator"/>.</summary>
 /// <param name="Name">The lock.</param>
 /// <param name="Extend">True to extend, false to release.</param>
-/// <param name="Owner">The holder.</param>
+/// <param name="Owner">The grant's owner token.</param>
 /// <param name="Token">The holder's fencing token.</param>
 /// <param name="LeaseMs">The new lease when extending.</param>
 public sealed record LockCommand(string Name, bool Extend, string Owner, long Token, int LeaseMs = 0);

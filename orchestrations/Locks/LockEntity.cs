@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,13 @@ namespace Serverless.Orchestrations.Locks;
 /// reminder names the token and lease end it was set for, so an early delivery (timers here can fire early) is put
 /// off again, and one made obsolete by a release or extend does nothing.
 /// </para>
+/// <para>
+/// Identity: the owner a caller names is only a label. Each grant mints a random owner token (the grant's
+/// <see cref="LockResult.Owner"/>, as on Redis), and release and extend need it with the fencing token; a caller
+/// repeating an owner name gains nothing. A request id (not the owner name) ties a waiter to its request, so only the
+/// request that was queued can withdraw or collect its grant. Random numbers are safe here for the same reason the
+/// clock is: a batch is not replayed, a failed batch leaves nothing behind.
+/// </para>
 /// </summary>
 public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> options) : TaskEntity<LockState>
 {
@@ -33,21 +41,21 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         var lease = CheckedLease(request.LeaseMs);
         ArgumentException.ThrowIfNullOrEmpty(request.Owner);
         var now = ExpireIfDue();
-        if (State.Holder == request.Owner)
+        if (IsGrantOf(request.RequestId))
         {
             return Current();
         }
 
         if (State.Holder is null)
         {
-            return Grant(request.Owner, lease, now);
+            return Grant(request.Owner, request.RequestId, lease, now);
         }
 
-        var place = State.Waiters.FindIndex(w => w.Owner == request.Owner);
+        var place = request.RequestId is null ? -1 : State.Waiters.FindIndex(w => w.RequestId == request.RequestId);
         var waiter = new LockWaiter(request.Owner, request.LeaseMs, request.NotifyInstanceId, request.RequestId);
         if (place >= 0)
         {
-            // Asking again keeps the place in line; the newest request is the one to notify.
+            // The same request asking again (a retried call) keeps its place in line.
             State.Waiters[place] = waiter;
             return new LockResult(LockOutcome.Queued, request.Owner, 0, null, place + 1);
         }
@@ -61,7 +69,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         return new LockResult(LockOutcome.Queued, request.Owner, 0, null, State.Waiters.Count);
     }
 
-    /// <summary>Frees the lock for the holder (owner and token must match) and grants the next in line.</summary>
+    /// <summary>Frees the lock for the holder (the grant's owner token and fencing token must match) and grants the next in line.</summary>
     public LockResult Release(LockRelease request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -99,12 +107,12 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
     {
         ArgumentNullException.ThrowIfNull(request);
         ExpireIfDue();
-        if (State.Holder == request.Owner)
+        if (IsGrantOf(request.RequestId))
         {
             return Current();
         }
 
-        State.Waiters.RemoveAll(w => w.Owner == request.Owner);
+        State.Waiters.RemoveAll(w => w.RequestId == request.RequestId);
         return LockResult.Refused(LockOutcome.Busy);
     }
 
@@ -146,6 +154,8 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
     private void Free(DateTimeOffset now)
     {
         State.Holder = null;
+        State.OwnerToken = null;
+        State.GrantRequestId = null;
         State.Token = 0;
         State.ExpiresAt = null;
         if (State.Waiters.Count == 0)
@@ -155,7 +165,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
 
         var next = State.Waiters[0];
         State.Waiters.RemoveAt(0);
-        var grant = Grant(next.Owner, TimeSpan.FromMilliseconds(next.LeaseMs), now);
+        var grant = Grant(next.Owner, next.RequestId, TimeSpan.FromMilliseconds(next.LeaseMs), now);
         if (next.NotifyInstanceId is not null)
         {
             // Entities cannot raise events in this SDK, but they can start orchestrations, and an orchestration can.
@@ -163,10 +173,12 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         }
     }
 
-    private LockResult Grant(string owner, TimeSpan lease, DateTimeOffset now)
+    private LockResult Grant(string owner, string? requestId, TimeSpan lease, DateTimeOffset now)
     {
         State.LastToken++;
         State.Holder = owner;
+        State.OwnerToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        State.GrantRequestId = requestId;
         State.Token = State.LastToken;
         State.ExpiresAt = now + lease;
         Remind();
@@ -177,9 +189,13 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         Context.SignalEntity(
             Context.Id, nameof(Expire), new LockExpiry(State.Token, State.ExpiresAt!.Value), new SignalEntityOptions { SignalTime = State.ExpiresAt });
 
-    private LockResult Current() => new(LockOutcome.Granted, State.Holder, State.Token, State.ExpiresAt);
+    private LockResult Current() => new(LockOutcome.Granted, State.OwnerToken, State.Token, State.ExpiresAt);
 
-    private bool IsHolder(string owner, long token) => State.Holder is not null && State.Holder == owner && State.Token == token;
+    private bool IsHolder(string ownerToken, long token) =>
+        State.OwnerToken is not null && CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(State.OwnerToken), System.Text.Encoding.UTF8.GetBytes(ownerToken)) && State.Token == token;
+
+    private bool IsGrantOf(string? requestId) => requestId is not null && State.Holder is not null && State.GrantRequestId == requestId;
 
     private TimeSpan CheckedLease(int leaseMs)
     {

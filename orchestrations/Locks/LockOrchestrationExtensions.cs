@@ -44,13 +44,15 @@ public static class LockOrchestrationExtensions
         }
 
         cancel.Cancel();
-        return await context.Entities.CallEntityAsync<LockResult>(id, nameof(LockEntity.Withdraw), new LockWithdraw(owner));
+        return await context.Entities.CallEntityAsync<LockResult>(id, nameof(LockEntity.Withdraw), new LockWithdraw(requestId));
     }
 
-    /// <summary>Releases a lock held with <paramref name="token"/>.</summary>
-    public static Task<LockResult> ReleaseLockAsync(this TaskOrchestrationContext context, string lockName, string owner, long token)
+    /// <summary>Releases the lock granted by <paramref name="grant"/> (its owner token and fencing token).</summary>
+    public static Task<LockResult> ReleaseLockAsync(this TaskOrchestrationContext context, string lockName, LockResult grant)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Entities.CallEntityAsync<LockResult>(LockEntity.IdFor(lockName), nameof(LockEntity.Release), new LockRelease(owner, token));
+        ArgumentNullException.ThrowIfNull(grant);
+        return context.Entities.CallEntityAsync<LockResult>(
+            LockEntity.IdFor(lockName), nameof(LockEntity.Release), new LockRelease(grant.Owner ?? "", grant.Token));
     }
 }

@@ -9,8 +9,14 @@ public sealed class LockState
     /// <summary>The highest fencing token ever minted; the next grant gets one more.</summary>
     public long LastToken { get; set; }
 
-    /// <summary>The current holder; null when free.</summary>
+    /// <summary>The owner name the current holder gave (a label, not proof of holding); null when free.</summary>
     public string? Holder { get; set; }
+
+    /// <summary>The random owner token minted for the current grant; release and extend must present it.</summary>
+    public string? OwnerToken { get; set; }
+
+    /// <summary>The request the current grant answered, so that request alone can collect or withdraw it.</summary>
+    public string? GrantRequestId { get; set; }
 
     /// <summary>The current holder's fencing token.</summary>
     public long Token { get; set; }

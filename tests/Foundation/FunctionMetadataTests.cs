@@ -37,6 +37,7 @@ public sealed class FunctionMetadataTests
         "ParticipantAbortActivity",
         "ParticipantCommitActivity",
         "ParticipantPrepareActivity",
+        "PurgeHistory",
         "PutDispatchPool",
         "RecordDecisionActivity",
         "RecordNeedsAttentionActivity",

@@ -20,7 +20,7 @@ public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fi
         var grant = await fixture.Locks.AcquireAsync(name, "alice", Long, TimeSpan.Zero, ct);
 
         var byOther = await fixture.Locks.ReleaseAsync(name, "mallory", grant.Token, ct);
-        var wrongToken = await fixture.Locks.ReleaseAsync(name, "alice", grant.Token + 1, ct);
+        var wrongToken = await fixture.Locks.ReleaseAsync(name, grant.Owner!, grant.Token + 1, ct);
         var extendByOther = await fixture.Locks.ExtendAsync(name, "mallory", grant.Token, Long, ct);
         var view = await fixture.Locks.GetAsync(name, ct);
 
@@ -29,8 +29,51 @@ public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fi
         Assert.Equal(new LockView(true, grant.Token, grant.ExpiresAt, grant.Token, 0), view);
         var busy = await fixture.Locks.AcquireAsync(name, "bob", Long, TimeSpan.Zero, ct);
         Assert.Equal(LockOutcome.Busy, busy.Outcome);
-        var released = await fixture.Locks.ReleaseAsync(name, "alice", grant.Token, ct);
+        var released = await fixture.Locks.ReleaseAsync(name, grant.Owner!, grant.Token, ct);
         Assert.Equal(LockOutcome.Released, released.Outcome);
+    }
+
+    /// <summary>
+    /// A second caller naming the same owner is not the holder: it is not handed the grant, and with the owner name
+    /// and the (public) fencing token it can neither release nor extend; only the grant's owner token can.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task SameOwnerNameWithoutTheGrantsOwnerTokenCannotTakeReleaseOrExtend()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = Unique();
+        var grant = await fixture.Locks.AcquireAsync(name, "alice", Long, TimeSpan.Zero, ct);
+
+        var impostor = await fixture.Locks.AcquireAsync(name, "alice", Long, TimeSpan.Zero, ct);
+        var releaseByName = await fixture.Locks.ReleaseAsync(name, "alice", grant.Token, ct);
+        var extendByName = await fixture.Locks.ExtendAsync(name, "alice", grant.Token, Long, ct);
+        var view = await fixture.Locks.GetAsync(name, ct);
+
+        Assert.Equal(LockOutcome.Granted, grant.Outcome);
+        Assert.Matches("^[0-9a-f]{32}$", grant.Owner);
+        Assert.Equal(LockOutcome.Busy, impostor.Outcome);
+        Assert.Null(impostor.Owner);
+        Assert.Equal([LockOutcome.NotHolder, LockOutcome.NotHolder], [releaseByName.Outcome, extendByName.Outcome]);
+        Assert.Equal(new LockView(true, grant.Token, grant.ExpiresAt, grant.Token, 0), view);
+        var extended = await fixture.Locks.ExtendAsync(name, grant.Owner!, grant.Token, Long, ct);
+        var released = await fixture.Locks.ReleaseAsync(name, grant.Owner!, grant.Token, ct);
+        Assert.Equal([LockOutcome.Extended, LockOutcome.Released], [extended.Outcome, released.Outcome]);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task EachGrantGetsItsOwnOwnerTokenAndAnOldOneDoesNotReleaseANewGrant()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = Unique();
+        var first = await fixture.Locks.AcquireAsync(name, "alice", Long, TimeSpan.Zero, ct);
+        await fixture.Locks.ReleaseAsync(name, first.Owner!, first.Token, ct);
+        var second = await fixture.Locks.AcquireAsync(name, "alice", Long, TimeSpan.Zero, ct);
+
+        var withOldOwnerToken = await fixture.Locks.ReleaseAsync(name, first.Owner!, second.Token, ct);
+
+        Assert.NotEqual(first.Owner, second.Owner);
+        Assert.Equal(LockOutcome.NotHolder, withOldOwnerToken.Outcome);
+        Assert.Equal(LockOutcome.Released, (await fixture.Locks.ReleaseAsync(name, second.Owner!, second.Token, ct)).Outcome);
     }
 
     [Fact(Timeout = 60_000)]
@@ -40,7 +83,7 @@ public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fi
         var name = Unique();
         var grant = await fixture.Locks.AcquireAsync(name, "alice", TimeSpan.FromSeconds(2), TimeSpan.Zero, ct);
 
-        var extended = await fixture.Locks.ExtendAsync(name, "alice", grant.Token, TimeSpan.FromSeconds(30), ct);
+        var extended = await fixture.Locks.ExtendAsync(name, grant.Owner!, grant.Token, TimeSpan.FromSeconds(30), ct);
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
         var view = await fixture.Locks.GetAsync(name, ct);
 
@@ -95,7 +138,7 @@ public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fi
         var grants = await Task.WhenAll(waiting);
 
         Assert.All(grants, g => Assert.Equal(LockOutcome.Granted, g.Outcome));
-        Assert.Equal(["w1", "w2", "w3", "w4"], grants.Select(g => g.Owner));
+        Assert.Equal(4, grants.Select(g => g.Owner).Distinct().Count());
         Assert.Equal(Enumerable.Range(1, 4).Select(i => first.Token + i), grants.Select(g => g.Token));
         var view = await fixture.Locks.GetAsync(name, ct);
         Assert.True(view.LastToken >= first.Token + 4);
@@ -110,7 +153,7 @@ public sealed class EntityLockTests(ServicesFixture services, EntityLockTests.Fi
 
         var gaveUp = await fixture.Locks.AcquireAsync(name, "impatient", Long, TimeSpan.FromSeconds(2), ct);
         var view = await fixture.Locks.GetAsync(name, ct);
-        await fixture.Locks.ReleaseAsync(name, "holder", holder.Token, ct);
+        await fixture.Locks.ReleaseAsync(name, holder.Owner!, holder.Token, ct);
         var after = await fixture.Locks.GetAsync(name, ct);
 
         Assert.Equal(LockOutcome.Busy, gaveUp.Outcome);

@@ -45,7 +45,7 @@ public sealed class LockHolderOrchestrator : TaskOrchestrator<LockHolderRun, Lis
             }
 
             var releaseAt = (DateTimeOffset)context.CurrentUtcDateTime;
-            var released = await context.ReleaseLockAsync(input.Lock, input.Client, grant.Token);
+            var released = await context.ReleaseLockAsync(input.Lock, grant);
             holds.Add(new LockHold(
                 input.Lock, input.Client, grant.Token, grantedAt, grant.ExpiresAt!.Value, releaseAt,
                 released.Outcome == LockOutcome.Released, context.CurrentUtcDateTime));

@@ -16,10 +16,12 @@ internal sealed class SessionApp(Microsoft.Extensions.Hosting.IHost host, string
 
     public SessionOptions Options => Get<IOptions<SessionOptions>>().Value;
 
-    public static async Task<SessionApp> StartAsync(ServicesFixture services, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public static async Task<SessionApp> StartAsync(
+        ServicesFixture services, Dictionary<string, string?>? settings = null, TimeProvider? time = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure = null)
     {
         var prefix = NewPrefix();
-        return new SessionApp(await StartHostAsync(services, prefix, settings, time), prefix);
+        return new SessionApp(await StartHostAsync(services, prefix, settings, time, configure), prefix);
     }
 
     public static Dictionary<string, JsonElement> Attributes(params (string Name, object? Value)[] values) =>

@@ -101,6 +101,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Search__SnapshotSchedule: '0 */5 * * * *'
     Dispatch__ProbeSchedule: '*/30 * * * * *'
     Transactions__RecoverySchedule: '0 */1 * * * *'
+    History__PurgeSchedule: '0 0 * * * *'
+    History__Retention: '7.00:00:00'
   }
 }
 

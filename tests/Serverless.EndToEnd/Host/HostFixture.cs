@@ -33,6 +33,9 @@ public sealed class HostFixture : IAsyncLifetime
 
     public ServicesFixture Services => _services;
 
+    /// <summary>How long finished orchestrations are kept under the host (History:Retention).</summary>
+    public static TimeSpan HistoryRetention { get; } = TimeSpan.FromSeconds(45);
+
     /// <summary>Settings the host got beyond the sample's, as Section:Name keys for the in-process app too.</summary>
     public static IReadOnlyDictionary<string, string> Overrides { get; } = new Dictionary<string, string>
     {
@@ -43,6 +46,9 @@ public sealed class HostFixture : IAsyncLifetime
         ["Transactions:RecoverySchedule"] = "*/2 * * * * *",
         // Recovery resolves only reservations older than this; the scenario makes one that old on purpose.
         ["Transactions:RecoverAfter"] = "00:00:05",
+        ["History:PurgeSchedule"] = "*/2 * * * * *",
+        // Long enough that the other scenarios read their finished instances before the purge takes them.
+        ["History:Retention"] = HistoryRetention.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public async ValueTask InitializeAsync()
