@@ -67,10 +67,10 @@ public sealed class TransactionFunctions(
             return Problem.BadRequest($"The {IdempotencyKeyHeader} header is required: 1-200 visible ASCII characters.");
         }
 
-        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, ct);
-        if (tooLarge is not null)
+        var (body, problem) = await RequestBodies.ReadJsonBytesAsync(request, MaxBodyBytes, ct);
+        if (problem is not null)
         {
-            return tooLarge;
+            return problem;
         }
 
         if (OrderDraft.Parse(body, options.Value.MaxQuantity, out var error) is not { } draft)
