@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Hosting;
+using Serverless.Core.Search.Index;
+using Serverless.Core.Sessions;
+using Serverless.Testing;
+
+namespace Serverless.Tests.Fuzz;
+
+/// <summary>An app instance (see <see cref="TestApp"/>) with its own search catalog and one live session to aim at.</summary>
+internal sealed class FuzzApp(IHost host, string prefix, string sessionId) : TestApp(host, prefix)
+{
+    public string SessionId { get; } = sessionId;
+
+    public Microsoft.DurableTask.Client.DurableTaskClient Durable { get; } = new UnreachableDurableClient();
+
+    public static async Task<FuzzApp> StartAsync(ServicesFixture services, CancellationToken cancellationToken)
+    {
+        var prefix = NewPrefix();
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var host = await StartHostAsync(services, prefix, new Dictionary<string, string?>
+        {
+            ["Search:CatalogTable"] = $"fuzzcatalog{id}",
+            ["Search:ChangeQueue"] = $"fuzz-changes-{id}",
+            ["Search:SnapshotContainer"] = $"fuzz-index-{id}",
+        });
+        try
+        {
+            var index = (SearchIndex)host.Services.GetService(typeof(SearchIndex))!;
+            await index.Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            var store = (RedisSessionStore)host.Services.GetService(typeof(RedisSessionStore))!;
+            var session = (await store.CreateAsync("fuzz-user")).Session!;
+            return new FuzzApp(host, prefix, session.Id);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+}
