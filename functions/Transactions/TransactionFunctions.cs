@@ -61,7 +61,9 @@ public sealed class TransactionFunctions(
 
     private async Task<IActionResult> StartAsync(HttpRequest request, DurableTaskClient client, TransactionProtocol protocol, CancellationToken ct)
     {
-        var key = request.Headers[IdempotencyKeyHeader].ToString();
+        // Exactly one: two Idempotency-Key headers would otherwise be joined with a comma into a third key.
+        var keys = request.Headers[IdempotencyKeyHeader];
+        var key = keys.Count == 1 ? keys.ToString() : "";
         if (!TransactionStarter.IsWellFormedKey(key))
         {
             return Problem.BadRequest($"The {IdempotencyKeyHeader} header is required: 1-200 visible ASCII characters.");

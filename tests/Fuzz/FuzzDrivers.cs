@@ -12,6 +12,8 @@ namespace Serverless.Tests.Fuzz;
 internal static class FuzzDrivers
 {
     private const string SessionRoute = "{session}";
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
+
     private const string TransactionId = "txn-0123456789abcdef0123456789abcdef";
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
@@ -135,7 +137,8 @@ internal static class FuzzDrivers
         {
             Body = """{"sku":"fuzz-sku","quantity":1,"account":"fuzz-account","shipTo":"1 Fuzz Street"}""",
             RangedMembers = Set("quantity"),
-            Headers = Map((TransactionFunctions.IdempotencyKeyHeader, "fuzz-key-1")),
+            // Per function and run: a key already claimed answers the earlier order (202 or 422) without looking further.
+            Headers = Map((TransactionFunctions.IdempotencyKeyHeader, $"fuzz-{function}-{RunId}")),
             RequiredHeaders = Set(TransactionFunctions.IdempotencyKeyHeader),
             Durable = true,
         };
