@@ -75,6 +75,17 @@ internal static class FuzzCases
                 yield return valid with { Label = $"member {member}={label}", MustReject = mustReject, Body = FuzzCase.Utf8(root.ToJsonString()) };
             }
 
+            // Text no member may hold, inside the member the function reads (not only in one it ignores).
+            var marked = JsonNode.Parse(driver.Body)!;
+            Target(marked, driver.BodyIsArray)[member] = Marker;
+            var markedText = marked.ToJsonString();
+            yield return valid with { Label = $"member {member}=lone-surrogate", MustReject = true, Body = FuzzCase.Utf8(markedText.Replace(Marker, "\\ud800", StringComparison.Ordinal)) };
+            foreach (var (label, bytes) in BadUtf8)
+            {
+                var parts = markedText.Split(Marker);
+                yield return valid with { Label = $"member {member}={label}", MustReject = true, Body = [.. FuzzCase.Utf8(parts[0]), .. bytes, .. FuzzCase.Utf8(parts[1])] };
+            }
+
             var without = JsonNode.Parse(driver.Body)!;
             Target(without, driver.BodyIsArray).Remove(member);
             yield return valid with { Label = $"member {member} missing", Body = FuzzCase.Utf8(without.ToJsonString()) };
@@ -84,6 +95,10 @@ internal static class FuzzCases
             yield return valid with { Label = $"member {member} duplicated", Body = FuzzCase.Utf8(text) };
         }
     }
+
+    private const string Marker = "fuzz-marker-7f3a";
+
+    private static readonly (string Label, byte[] Bytes)[] BadUtf8 = [("invalid-utf8", [0xC3, 0x28]), ("cesu-surrogate", [0xED, 0xA0, 0x80]), ("overlong-utf8", [0xC0, 0xAF])];
 
     private static JsonObject Target(JsonNode root, bool isArray) => isArray ? root.AsArray()[0]!.AsObject() : root.AsObject();
 
