@@ -20,6 +20,17 @@ public static partial class LockRules
     public static string? CheckLease(TimeSpan lease, TimeSpan max) =>
         lease >= MinLease && lease <= max ? null : $"The lease must be between {MinLease.TotalMilliseconds:0} and {max.TotalMilliseconds:0} ms.";
 
+    /// <summary>
+    /// <see cref="CheckLease"/> for a lease in milliseconds as a caller sent it, checked before it becomes a
+    /// <see cref="TimeSpan"/> (which overflows above about 2^63 ticks).
+    /// </summary>
+    public static string? CheckLeaseMs(long leaseMs, TimeSpan max) =>
+        leaseMs >= (long)MinLease.TotalMilliseconds && leaseMs <= (long)max.TotalMilliseconds ? null : CheckLease(TimeSpan.Zero, max);
+
+    /// <summary><see cref="CheckWait"/> for a wait in milliseconds as a caller sent it, checked before it becomes a <see cref="TimeSpan"/>.</summary>
+    public static string? CheckWaitMs(long waitMs, TimeSpan max) =>
+        waitMs >= 0 && waitMs <= (long)max.TotalMilliseconds ? null : CheckWait(TimeSpan.MinValue, max);
+
     /// <summary>Null when the wait is within [0, <paramref name="max"/>], else why not.</summary>
     public static string? CheckWait(TimeSpan wait, TimeSpan max) =>
         wait >= TimeSpan.Zero && wait <= max ? null : $"The wait must be between 0 and {max.TotalMilliseconds:0} ms.";

@@ -53,12 +53,13 @@ public static class CounterFunctions
         return entity is null ? Problem.NotFound($"No counter '{name}' (nothing was ever added to it).") : new JsonResult(new { name, value = entity.State });
     }
 
+    // A range, not Math.Abs: Math.Abs(long.MinValue) throws.
     private static long? AmountOf(JsonElement body) =>
         body.ValueKind == JsonValueKind.Object
         && body.TryGetProperty("amount", out var amount)
         && amount.ValueKind == JsonValueKind.Number
         && amount.TryGetInt64(out var value)
-        && value != 0 && Math.Abs(value) <= MaxAmount
+        && value is not 0 and >= -MaxAmount and <= MaxAmount
             ? value
             : null;
 }

@@ -1,10 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>Reads request bodies with a size cap, answering 413/400 problems instead of throwing.</summary>
+/// <summary>
+/// Reads request bodies with a size cap, answering 413/400 problems instead of throwing. Every JSON body of the app is
+/// read here, so decoding is checked in one place.
+/// </summary>
 internal static class RequestBodies
 {
     /// <summary>The raw body up to <paramref name="maxBytes"/>, or a 413 problem (checked while reading, not only by Content-Length).</summary>
@@ -45,14 +50,92 @@ internal static class RequestBodies
             bytes = System.Text.Encoding.UTF8.GetBytes(whenEmpty);
         }
 
+        // JsonDocument checks structure but not text: invalid UTF-8 inside a string, or an escaped lone surrogate
+        // ("\ud800"), only throws later, in GetString or the serializer (InvalidOperationException, a 500).
+        if (!Utf8.IsValid(bytes))
+        {
+            return (null, Problem.BadRequest("The body is not valid UTF-8."));
+        }
+
         try
         {
             using var document = JsonDocument.Parse(bytes);
-            return (document.RootElement.Clone(), null);
+            var root = document.RootElement.Clone();
+            return HasUndecodableText(root)
+                ? (null, Problem.BadRequest("The body holds a string that is not valid Unicode (a lone surrogate)."))
+                : (root, null);
         }
         catch (JsonException ex)
         {
             return (null, Problem.BadRequest($"The body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    /// <summary>A JSON body deserialized as <typeparamref name="T"/>, or a 400/413 problem (null and wrong types are 400 with <paramref name="expected"/>).</summary>
+    public static async Task<(T? Body, IActionResult? Problem)> ReadJsonAsync<T>(
+        HttpRequest request, int maxBytes, JsonTypeInfo<T> type, string expected, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (json, problem) = await ReadJsonAsync(request, maxBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        try
+        {
+            return json!.Value.Deserialize(type) is { } body ? (body, null) : (null, Problem.BadRequest(expected));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem.BadRequest($"{expected} {ex.Message}"));
+        }
+    }
+
+    /// <summary>A JSON body as checked UTF-8 bytes, for parsers that take bytes; or a 400/413 problem.</summary>
+    public static async Task<(byte[] Body, IActionResult? Problem)> ReadJsonBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        var (json, problem) = await ReadJsonAsync(request, maxBytes, cancellationToken);
+        return problem is not null ? ([], problem) : (JsonSerializer.SerializeToUtf8Bytes(json!.Value), null);
+    }
+
+    // Iterative rather than recursive: JsonDocument already caps depth at 64, but this keeps the walk independent of it.
+    private static bool HasUndecodableText(JsonElement root)
+    {
+        var pending = new Stack<JsonElement>();
+        pending.Push(root);
+        try
+        {
+            while (pending.TryPop(out var element))
+            {
+                switch (element.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        _ = element.GetString();
+                        break;
+                    case JsonValueKind.Array:
+                        foreach (var item in element.EnumerateArray())
+                        {
+                            pending.Push(item);
+                        }
+
+                        break;
+                    case JsonValueKind.Object:
+                        foreach (var property in element.EnumerateObject())
+                        {
+                            _ = property.Name;
+                            pending.Push(property.Value);
+                        }
+
+                        break;
+                }
+            }
+
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Serverless.Core.Locking;
@@ -9,29 +10,18 @@ namespace Serverless.Functions.Locks;
 /// <summary>Body of the lock actions: <c>{"owner", "leaseMs", "waitMs", "token"}</c> (which ones depends on the action).</summary>
 internal sealed record LockBody(string? Owner, long? LeaseMs, long? WaitMs, long? Token);
 
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(LockBody))]
+internal sealed partial class LockJson : JsonSerializerContext;
+
 /// <summary>HTTP mapping for locks: reading the body and turning lock results into responses.</summary>
 internal static class LockHttp
 {
     private const int MaxBodyBytes = 4096;
 
-    public static async Task<(LockBody? Body, IActionResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var (bytes, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
-        if (tooLarge is not null)
-        {
-            return (null, tooLarge);
-        }
-
-        try
-        {
-            var body = bytes.Length == 0 ? null : JsonSerializer.Deserialize<LockBody>(bytes, JsonSerializerOptions.Web);
-            return body is null ? (null, Problem.BadRequest("Expected a JSON object body.")) : (body, null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Problem.BadRequest($"Expected {{\"owner\": string, \"leaseMs\": integer, \"waitMs\": integer?, \"token\": integer}}: {ex.Message}"));
-        }
-    }
+    public static Task<(LockBody? Body, IActionResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        RequestBodies.ReadJsonAsync(request, MaxBodyBytes, LockJson.Default.LockBody,
+            "Expected a JSON object {\"owner\": string, \"leaseMs\": integer, \"waitMs\": integer?, \"token\": integer}.", cancellationToken);
 
     /// <summary>Null when the body has what <paramref name="action"/> needs within the limits, else the 400 to answer.</summary>
     public static IActionResult? Check(string action, LockBody body, LockingOptions options)
@@ -53,13 +43,13 @@ internal static class LockHttp
                 return Problem.BadRequest("leaseMs is required.");
             }
 
-            if (LockRules.CheckLease(TimeSpan.FromMilliseconds(lease), options.MaxLease) is { } leaseProblem)
+            if (LockRules.CheckLeaseMs(lease, options.MaxLease) is { } leaseProblem)
             {
                 return Problem.BadRequest(leaseProblem);
             }
         }
 
-        return action == "acquire" && LockRules.CheckWait(TimeSpan.FromMilliseconds(body.WaitMs ?? 0), options.MaxWait) is { } waitProblem
+        return action == "acquire" && LockRules.CheckWaitMs(body.WaitMs ?? 0, options.MaxWait) is { } waitProblem
             ? Problem.BadRequest(waitProblem)
             : null;
     }

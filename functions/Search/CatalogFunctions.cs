@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -18,20 +17,11 @@ public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer in
     public async Task<IActionResult> Upsert(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "catalog/products")] HttpRequest request, CancellationToken cancellationToken)
     {
-        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
-        if (tooLarge is not null)
+        var (products, problem) = await RequestBodies.ReadJsonAsync(
+            request, MaxBodyBytes, CatalogJson.Default.ListProduct, "The body must be a JSON array of products.", cancellationToken);
+        if (problem is not null)
         {
-            return tooLarge;
-        }
-
-        List<Product?>? products;
-        try
-        {
-            products = JsonSerializer.Deserialize(body, CatalogJson.Default.ListProduct);
-        }
-        catch (JsonException ex)
-        {
-            return Problem.BadRequest($"The body must be a JSON array of products: {ex.Message}");
+            return problem;
         }
 
         if (products is null || products.Count is 0 or > ProductValidator.MaxBatch)

@@ -34,6 +34,11 @@ public sealed class SessionLifecycleFunctions(RedisSessionStore store, IOptions<
     public async Task<IActionResult> RevokeAll(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "principals/{principal}/sessions")] HttpRequest request, string principal)
     {
+        if (!Http.RequestText.IsValidUnicode(principal))
+        {
+            return Http.Problem.BadRequest("The principal is not valid Unicode text.");
+        }
+
         if (SessionRules.CheckPrincipal(principal) is { } refused)
         {
             return SessionHttp.Refused(refused);

@@ -61,16 +61,18 @@ public sealed class TransactionFunctions(
 
     private async Task<IActionResult> StartAsync(HttpRequest request, DurableTaskClient client, TransactionProtocol protocol, CancellationToken ct)
     {
-        var key = request.Headers[IdempotencyKeyHeader].ToString();
+        // Exactly one: two Idempotency-Key headers would otherwise be joined with a comma into a third key.
+        var keys = request.Headers[IdempotencyKeyHeader];
+        var key = keys.Count == 1 ? keys.ToString() : "";
         if (!TransactionStarter.IsWellFormedKey(key))
         {
             return Problem.BadRequest($"The {IdempotencyKeyHeader} header is required: 1-200 visible ASCII characters.");
         }
 
-        var (body, tooLarge) = await RequestBodies.ReadBytesAsync(request, MaxBodyBytes, ct);
-        if (tooLarge is not null)
+        var (body, problem) = await RequestBodies.ReadJsonBytesAsync(request, MaxBodyBytes, ct);
+        if (problem is not null)
         {
-            return tooLarge;
+            return problem;
         }
 
         if (OrderDraft.Parse(body, options.Value.MaxQuantity, out var error) is not { } draft)

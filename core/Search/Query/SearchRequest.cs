@@ -83,6 +83,12 @@ public sealed record SearchRequest(string? Q, string? Category = null, string? B
         return fallback;
     }
 
+    /// <summary>
+    /// Highest price a filter may name: the catalog's own price ceiling (<c>ProductValidator</c>). Checked here because
+    /// the index stores prices as long cents and a larger decimal overflows converting to them.
+    /// </summary>
+    public const decimal MaxPriceFilter = 10_000_000m;
+
     private static decimal? Price(string? raw, string name, List<string> errors)
     {
         if (string.IsNullOrEmpty(raw))
@@ -90,12 +96,12 @@ public sealed record SearchRequest(string? Q, string? Category = null, string? B
             return null;
         }
 
-        if (decimal.TryParse(raw, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) && value >= 0)
+        if (decimal.TryParse(raw, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= MaxPriceFilter)
         {
             return value;
         }
 
-        errors.Add($"{name} must be a non-negative number.");
+        errors.Add($"{name} must be a number between 0 and {MaxPriceFilter}.");
         return null;
     }
 }
