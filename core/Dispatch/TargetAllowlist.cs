@@ -28,6 +28,8 @@ public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options)
         IPNetwork.Parse("ff00::/8"), IPNetwork.Parse("64:ff9b::/96"), IPNetwork.Parse("2002::/16"),
     ];
 
+    private IPNetwork[]? _networks;
+
     /// <summary>What the start-up validation reports about the allowlist settings.</summary>
     public static IEnumerable<string> Problems(DispatchOptions options)
     {
@@ -44,7 +46,7 @@ public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options)
         {
             if (!IPNetwork.TryParse(network ?? "", out _))
             {
-                yield return $"Dispatch:AllowedNetworks entry '{network}' must be a CIDR range such as 10.0.0.0/8 or 127.0.0.1/32 (no bits set beyond the prefix).";
+                yield return $"Dispatch:AllowedNetworks entry '{network}' must be a CIDR range such as 10.0.0.0/8 or 127.0.0.1/32.";
             }
         }
 
@@ -136,7 +138,8 @@ public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options)
             ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase) && host.Length > pattern.Length - 1
             : string.Equals(pattern.TrimEnd('.'), host, StringComparison.OrdinalIgnoreCase);
 
-    private IEnumerable<IPNetwork> Networks() => options.Value.AllowedNetworks.Select(n => IPNetwork.Parse(n));
+    // Parsed once: this runs on every send and every connect, and the options are validated and fixed at start-up.
+    private IPNetwork[] Networks() => _networks ??= [.. options.Value.AllowedNetworks.Select(n => IPNetwork.Parse(n))];
 
     private static string Authority(string url)
     {

@@ -155,3 +155,36 @@ public sealed class DispatchProxyRulesTests(ServicesFixture services)
         Assert.Equal(0, state.InFlight);
     }
 }
+
+/// <summary>The header rules alone, for headers a real backend's server would not let through.</summary>
+public sealed class ForwardHeaderRulesTests
+{
+    [Fact(Timeout = 5_000)]
+    public void TargetHopByHopHeadersAndThoseConnectionNamesAreNotRelayed()
+    {
+        List<KeyValuePair<string, string>> fromTarget =
+        [
+            new("Connection", "close, X-Internal-Trace"), new("X-Internal-Trace", "10.1.2.3"), new("Keep-Alive", "timeout=5"),
+            new("Transfer-Encoding", "chunked"), new("Trailer", "X-Checksum"), new("Upgrade", "h2c"), new("Proxy-Authenticate", "Basic"),
+            new("Set-Cookie", "a=1"), new("Set-Cookie2", "b=2"), new("Content-Type", "text/plain"), new("ETag", "\"v1\""),
+        ];
+
+        var relayed = ForwardHeaders.Incoming(fromTarget, passSetCookie: false).Select(h => h.Key).ToList();
+
+        Assert.Equal(["Content-Type", "ETag"], relayed);
+    }
+
+    [Fact(Timeout = 5_000)]
+    public void CallerHeadersNamedByConnectionAndTrailerFieldsAreNotSent()
+    {
+        List<KeyValuePair<string, string>> fromCaller =
+        [
+            new("Connection", "X-Client-Secret"), new("X-Client-Secret", "s"), new("TE", "trailers"), new("Trailer", "X"),
+            new("Transfer-Encoding", "chunked"), new("Proxy-Connection", "keep-alive"), new("Forwarded", "for=6.6.6.6"), new("Accept", "*/*"),
+        ];
+
+        var sent = ForwardHeaders.Outgoing(fromCaller, null).Select(h => h.Key).ToList();
+
+        Assert.Equal(["Accept"], sent);
+    }
+}

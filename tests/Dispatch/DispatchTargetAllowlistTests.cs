@@ -116,14 +116,23 @@ public sealed class DispatchTargetAllowlistTests(ServicesFixture services)
     {
         var options = new DispatchOptions();
         options.AllowedHosts.Add("10.0.0.1");
-        options.AllowedNetworks.Add("10.0.0.1/8");
+        options.AllowedNetworks.Add("10.0.0.0/8 and more");
         options.AllowedQueues.Add("Bad_Queue");
 
         var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
 
-        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedHosts", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedNetworks", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedQueues", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedHosts entry '10.0.0.1'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedNetworks entry '10.0.0.0/8 and more'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e!.Contains("Dispatch:AllowedQueues entry 'Bad_Queue'", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 15_000)]
+    public async Task AnAppWithABadAllowlistEntryDoesNotStart()
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => DispatchApp.StartAsync(services, new() { ["Dispatch:AllowedNetworks:0"] = "127.0.0.0/33" }));
+
+        Assert.Contains("Dispatch:AllowedNetworks entry '127.0.0.0/33'", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 15_000)]
