@@ -62,7 +62,7 @@ public sealed class DispatchOptions : IValidatableObject
 
     /// <summary>
     /// Storage queues a queue target may name: exact names, or a prefix ending in <c>*</c> (<c>jobs-*</c>). The app's
-    /// own queues (<c>catalog-changes</c>, <c>dispatch-requests</c>, any <c>*-poison</c>, the Durable Task hub's
+    /// own queues (<c>catalog-changes</c> and <c>Search:ChangeQueue</c>, <c>dispatch-requests</c>, any <c>*-poison</c>, the Durable Task hub's
     /// control and work-item queues, <c>azure-webjobs-*</c>) are refused unless listed by their exact name.
     /// </summary>
     public IList<string> AllowedQueues { get; } = [];

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Serverless.Core.Search;
 
 namespace Serverless.Core.Dispatch;
 
@@ -15,7 +16,7 @@ namespace Serverless.Core.Dispatch;
 /// Written here because no maintained .NET library offers an SSRF allowlist for HttpClient; the address arithmetic
 /// itself is <see cref="IPNetwork"/> from the BCL.
 /// </remarks>
-public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options)
+public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options, IOptions<SearchOptions> search)
 {
     // Addresses that reach the host itself, its cloud's metadata service or an internal network (RFC 6890 special
     // purpose blocks); none of them is a legitimate default target of a public proxy.
@@ -127,9 +128,10 @@ public sealed partial class TargetAllowlist(IOptions<DispatchOptions> options)
             return $"Queue target '{queue}' is not on Dispatch:AllowedQueues.";
         }
 
-        return IsOwnQueue(queue) ? $"Queue target '{queue}' is one of the app's own queues; list it by its exact name in Dispatch:AllowedQueues to allow it." : null;
+        return IsOwnQueue(queue) || queue == search.Value.ChangeQueue ? $"Queue target '{queue}' is one of the app's own queues; list it by its exact name in Dispatch:AllowedQueues to allow it." : null;
     }
 
+    // The default change-queue name is refused even when Search:ChangeQueue renames it (an older deployment's queue).
     private static bool IsOwnQueue(string queue) =>
         queue is "catalog-changes" or QueueDispatcher.QueueName || OwnQueue().IsMatch(queue);
 

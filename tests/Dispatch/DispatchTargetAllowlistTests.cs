@@ -52,6 +52,17 @@ public sealed class DispatchTargetAllowlistTests(ServicesFixture services)
     }
 
     [Fact(Timeout = 15_000)]
+    public async Task ARenamedCatalogChangeQueueIsStillTheAppsOwn()
+    {
+        using var app = await DispatchApp.StartAsync(services, new() { ["Search:ChangeQueue"] = "dispatch-catalog" });
+
+        var response = await PutAsync(app, "own", """{"policy":"round-robin","targets":[{"queue":"dispatch-catalog"}]}""");
+
+        Assert.Equal((400, true), (response.Status, response.IsProblem));
+        Assert.Contains("own queues", response.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 15_000)]
     public async Task AnOwnQueueListedByItsExactNameIsAllowed()
     {
         using var app = await DispatchApp.StartAsync(services, new() { ["Dispatch:AllowedQueues:1"] = "catalog-changes" });
