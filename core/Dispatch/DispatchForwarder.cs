@@ -30,18 +30,18 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         var attempt = await SendAndRecordAsync(lease, request, cancellationToken);
         if (!attempt.Failed || !request.IsRetryable)
         {
-            return Result(attempt, lease.TargetId, 1);
+            return await ResultAsync(request.Pool, attempt, lease.TargetId, 1);
         }
 
         var second = await store.PickAsync(request.Pool, excludeTargetId: lease.TargetId);
         if (second.Lease is not { } other)
         {
             // Nowhere else to go: the first failure is the answer.
-            return Result(attempt, lease.TargetId, 1);
+            return await ResultAsync(request.Pool, attempt, lease.TargetId, 1);
         }
 
         LogRetry(logger, request.Pool, lease.TargetId, other.TargetId);
-        return Result(await SendAndRecordAsync(other, request, cancellationToken), other.TargetId, 2);
+        return await ResultAsync(request.Pool, await SendAndRecordAsync(other, request, cancellationToken), other.TargetId, 2);
     }
 
     private async Task<TargetSender.Attempt> SendAndRecordAsync(PoolLease lease, ForwardRequest request, CancellationToken cancellationToken)
@@ -51,9 +51,10 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         {
             attempt = await sender.SendAsync(lease, request, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception)
         {
-            // Our caller went away: that says nothing about the target's health, but the lease must not linger.
+            // Our caller went away, or the attempt threw before any answer: that says nothing about the target's
+            // health, but the lease must not linger and skew the pool until it expires.
             await TryRecordAsync(lease, Outcome.Released, null);
             throw;
         }
@@ -83,8 +84,30 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         }
     }
 
-    private static ForwardResult Result(TargetSender.Attempt attempt, string targetId, int attempts) =>
-        new(attempt.Status, attempt.StatusCode, attempt.Headers, attempt.Body, targetId, attempts, Detail: attempt.Detail);
+    private async Task<ForwardResult> ResultAsync(string pool, TargetSender.Attempt attempt, string targetId, int attempts)
+    {
+        var headers = attempt.Headers;
+        if (headers.Any(h => h.Key.Equals(ForwardHeaders.SetCookie, StringComparison.OrdinalIgnoreCase) || h.Key.Equals("Set-Cookie2", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The pick does not carry the definition, so the pool's choice is read only when a cookie is in play.
+            headers = ForwardHeaders.Incoming(headers, await PassesSetCookieAsync(pool)).ToList();
+        }
+
+        return new(attempt.Status, attempt.StatusCode, headers, attempt.Body, targetId, attempts, Detail: attempt.Detail);
+    }
+
+    // Unknown (Redis gone meanwhile) means no: a cookie set on the app's domain by a target is the risk being closed.
+    private async Task<bool> PassesSetCookieAsync(string pool)
+    {
+        try
+        {
+            return (await store.GetAsync(pool))?.Definition.PassSetCookie ?? false;
+        }
+        catch (Exception ex) when (RedisOutage.Is(ex))
+        {
+            return false;
+        }
+    }
 
     private static ForwardResult Unpicked(PickResult pick, string? targetId, int attempts) => pick.Status switch
     {

@@ -37,9 +37,9 @@ public sealed record DispatchMessage(string Pool, string Path, JsonElement? Payl
         var path = "";
         if (root.TryGetProperty("path", out var pathElement) && pathElement.ValueKind != JsonValueKind.Null)
         {
-            if (pathElement.ValueKind != JsonValueKind.String || pathElement.GetString()!.Contains("://", StringComparison.Ordinal))
+            if (pathElement.ValueKind != JsonValueKind.String || ForwardPath.Problem(pathElement.GetString()!) is not null)
             {
-                return (null, "'path' must be a relative path string.");
+                return (null, "'path' must be a relative path string below the target's base path.");
             }
 
             path = pathElement.GetString()!;

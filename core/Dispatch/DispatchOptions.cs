@@ -41,9 +41,40 @@ public sealed class DispatchOptions : IValidatableObject
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Host names an HTTP target may use: exact names (<c>orders.internal.example</c>) or one leading wildcard label
+    /// (<c>*.example.com</c>, which matches sub-domains only). IP literals do not belong here: list them in
+    /// <see cref="AllowedNetworks"/>. Empty (the default) allows no HTTP target at all.
+    /// </summary>
+    /// <remarks>
+    /// A name on this list is still refused when it resolves, at connect time, to a loopback, link-local, private,
+    /// unspecified, multicast or reserved address that <see cref="AllowedNetworks"/> does not cover (DNS rebinding).
+    /// </remarks>
+    public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>
+    /// Address ranges in CIDR form (<c>10.20.0.0/16</c>, <c>127.0.0.1/32</c>, <c>fd00::/8</c>) an HTTP target may be
+    /// or resolve to. This is the only way to allow an IP-literal target, and the only way to allow a loopback,
+    /// link-local (169.254/16, fe80::/10), private or unspecified address: tests with loopback backends set
+    /// <c>Dispatch:AllowedNetworks:0 = 127.0.0.1/32</c>.
+    /// </summary>
+    public IList<string> AllowedNetworks { get; } = [];
+
+    /// <summary>
+    /// Storage queues a queue target may name: exact names, or a prefix ending in <c>*</c> (<c>jobs-*</c>). The app's
+    /// own queues (<c>catalog-changes</c> and <c>Search:ChangeQueue</c>, <c>dispatch-requests</c>, any <c>*-poison</c>, the Durable Task hub's
+    /// control and work-item queues, <c>azure-webjobs-*</c>) are refused unless listed by their exact name.
+    /// </summary>
+    public IList<string> AllowedQueues { get; } = [];
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var error in TargetAllowlist.Problems(this))
+        {
+            yield return new ValidationResult(error, [nameof(AllowedHosts), nameof(AllowedNetworks), nameof(AllowedQueues)]);
+        }
+
         if (EjectionBase < TimeSpan.FromMilliseconds(1) || EjectionMax < EjectionBase)
         {
             yield return new ValidationResult("Dispatch:EjectionBase must be at least 1 ms and Dispatch:EjectionMax at least EjectionBase.", [nameof(EjectionBase), nameof(EjectionMax)]);

@@ -16,6 +16,7 @@ public static class DispatchServiceCollectionExtensions
             .Bind(configuration.GetSection(DispatchOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<TargetAllowlist>();
         services.TryAddSingleton<DispatchStore>();
         services.TryAddSingleton<TargetSender>();
         services.TryAddSingleton<DispatchForwarder>();
@@ -28,8 +29,12 @@ public static class DispatchServiceCollectionExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.MaxResponseContentBufferSize = sp.GetRequiredService<IOptions<DispatchOptions>>().Value.MaxResponseBytes;
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
+                // Every resolved address is checked where the socket opens, so a name that passed the allowlist
+                // cannot be re-pointed at an internal address later (DNS rebinding); a proxy would bypass that check.
+                ConnectCallback = GuardedConnect.For(sp.GetRequiredService<TargetAllowlist>()),
+                UseProxy = false,
                 // A proxy relays redirects and cookies to its caller; it does not follow or keep them.
                 AllowAutoRedirect = false,
                 UseCookies = false,

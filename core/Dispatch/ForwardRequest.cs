@@ -6,7 +6,8 @@ namespace Serverless.Core.Dispatch;
 /// <param name="PathAndQuery">Path below the target's base URL, with query string (may be empty).</param>
 /// <param name="Headers">Caller headers; only forwardable ones are sent (see <see cref="ForwardHeaders"/>).</param>
 /// <param name="Body">Request body, buffered so a retry can send it again.</param>
-public sealed record ForwardRequest(string Pool, string Method, string PathAndQuery, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
+/// <param name="Origin">The caller, for the <c>X-Forwarded-*</c> headers (null for queued requests).</param>
+public sealed record ForwardRequest(string Pool, string Method, string PathAndQuery, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body, ForwardOrigin? Origin = null)
 {
     /// <summary>Header that makes a non-idempotent request safe to retry on another target.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -47,7 +48,7 @@ public enum ForwardStatus
 /// <param name="TargetId">The target that produced the result (the last one tried).</param>
 /// <param name="Attempts">Targets tried (1 or 2).</param>
 /// <param name="RetryAfter">When <see cref="ForwardStatus.Unavailable"/>: time until a target is readmitted.</param>
-/// <param name="Detail">Human-readable reason for a failure.</param>
+/// <param name="Detail">Human-readable reason for a failure, generic: never an internal address or socket error.</param>
 public sealed record ForwardResult(
     ForwardStatus Status,
     int StatusCode = 0,

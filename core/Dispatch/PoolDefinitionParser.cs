@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace Serverless.Core.Dispatch;
 
 /// <summary>
-/// Reads and validates pool JSON: <c>{"policy": "...", "targets": [{"id"?, "url" | "queue", "weight"?}], "probePath"?}</c>.
+/// Reads and validates pool JSON: <c>{"policy": "...", "targets": [{"id"?, "url" | "queue", "weight"?}], "probePath"?, "passSetCookie"?}</c>.
+/// This is the shape only; <see cref="TargetAllowlist"/> decides whether the targets may be used.
 /// Every rule a bad pool breaks is reported in one message, so a caller fixes it in one go.
 /// </summary>
 public static partial class PoolDefinitionParser
@@ -40,6 +41,19 @@ public static partial class PoolDefinitionParser
             }
         }
 
+        var passSetCookie = false;
+        if (body.TryGetProperty("passSetCookie", out var cookie) && cookie.ValueKind != JsonValueKind.Null)
+        {
+            if (cookie.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                passSetCookie = cookie.GetBoolean();
+            }
+            else
+            {
+                errors.Add("'passSetCookie' must be true or false.");
+            }
+        }
+
         var targets = new List<PoolTarget>();
         if (!body.TryGetProperty("targets", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
         {
@@ -72,7 +86,7 @@ public static partial class PoolDefinitionParser
             }
         }
 
-        return errors.Count > 0 ? (null, string.Join(" ", errors)) : (new PoolDefinition(policy, targets, probePath), null);
+        return errors.Count > 0 ? (null, string.Join(" ", errors)) : (new PoolDefinition(policy, targets, probePath, passSetCookie), null);
     }
 
     private static PoolTarget? ParseTarget(JsonElement item, int index, List<string> errors)
@@ -162,6 +176,11 @@ public static class PoolDefinitionJson
             if (definition.ProbePath is not null)
             {
                 json.WriteString("probePath", definition.ProbePath);
+            }
+
+            if (definition.PassSetCookie)
+            {
+                json.WriteBoolean("passSetCookie", true);
             }
 
             json.WriteStartArray("targets");

@@ -1,14 +1,27 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Azure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Storage;
 
 namespace Serverless.Core.Dispatch;
 
-/// <summary>One attempt against one target: an HTTP call through <see cref="IHttpClientFactory"/>, or an enqueue.</summary>
-public sealed class TargetSender(IHttpClientFactory clients, StorageClients storage, IOptions<DispatchOptions> options, TimeProvider time)
+/// <summary>
+/// One attempt against one target: an HTTP call through <see cref="IHttpClientFactory"/>, or an enqueue. The target is
+/// checked against <see cref="TargetAllowlist"/> first (a pool saved before the allowlist tightened is refused too).
+/// Failure details are generic: the caller learns neither the target's address nor whether a port answered; the
+/// real reason is logged.
+/// </summary>
+public sealed partial class TargetSender(
+    IHttpClientFactory clients, StorageClients storage, TargetAllowlist allowlist, IOptions<DispatchOptions> options, TimeProvider time, ILogger<TargetSender> logger)
 {
+    /// <summary>What a caller is told when a target could not be reached or was refused.</summary>
+    public const string UnreachableDetail = "The target could not be reached.";
+
+    /// <summary>What a caller is told when a target did not answer in time.</summary>
+    public const string TimedOutDetail = "The target did not answer in time.";
+
     /// <summary>Name of the <see cref="HttpClient"/> dispatch uses (no redirects, no cookies, buffered bodies).</summary>
     public const string ClientName = "dispatch";
 
@@ -29,6 +42,12 @@ public sealed class TargetSender(IHttpClientFactory clients, StorageClients stor
     public Task<Attempt> SendAsync(PoolLease lease, ForwardRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        if (lease.Kind == TargetKind.Queue && allowlist.Refusal(new PoolTarget(lease.TargetId, lease.Kind, lease.Address, 1)) is { } refusal)
+        {
+            LogRefused(logger, lease.Pool, lease.TargetId, refusal);
+            return Task.FromResult(new Attempt(ForwardStatus.Unreachable, 0, [], default, TimeSpan.Zero, UnreachableDetail));
+        }
+
         return lease.Kind == TargetKind.Queue ? EnqueueAsync(lease, request, cancellationToken) : SendHttpAsync(lease.Address, request, cancellationToken);
     }
 
@@ -36,13 +55,25 @@ public sealed class TargetSender(IHttpClientFactory clients, StorageClients stor
     public async Task<Attempt> SendHttpAsync(string baseUrl, ForwardRequest request, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), Combine(baseUrl, request.PathAndQuery));
+        if (allowlist.Refusal(new PoolTarget("", TargetKind.Http, baseUrl, 1)) is { } refusal)
+        {
+            LogRefused(logger, request.Pool, baseUrl, refusal);
+            return new Attempt(ForwardStatus.Unreachable, 0, [], default, TimeSpan.Zero, UnreachableDetail);
+        }
+
+        if (ForwardPath.Combine(baseUrl, request.PathAndQuery) is not { } uri)
+        {
+            LogRefused(logger, request.Pool, baseUrl, "the path would leave the target's base path");
+            return new Attempt(ForwardStatus.Unreachable, 0, [], default, TimeSpan.Zero, UnreachableDetail);
+        }
+
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), uri);
         if (!request.Body.IsEmpty)
         {
             message.Content = new ReadOnlyMemoryContent(request.Body);
         }
 
-        foreach (var (name, value) in request.Headers.Where(h => ForwardHeaders.IsForwardable(h.Key)))
+        foreach (var (name, value) in ForwardHeaders.Outgoing(request.Headers, request.Origin))
         {
             if (!message.Headers.TryAddWithoutValidation(name, value))
             {
@@ -58,16 +89,19 @@ public sealed class TargetSender(IHttpClientFactory clients, StorageClients stor
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(message, HttpCompletionOption.ResponseContentRead, deadline.Token);
             var body = await response.Content.ReadAsByteArrayAsync(deadline.Token);
-            var headers = Copy(response.Headers).Concat(Copy(response.Content.Headers)).ToList();
+            // Set-Cookie is kept here: whether it is relayed is the pool's choice, made by the forwarder.
+            var headers = ForwardHeaders.Incoming(Copy(response.Headers).Concat(Copy(response.Content.Headers)).ToList(), passSetCookie: true).ToList();
             return new Attempt(ForwardStatus.Relayed, (int)response.StatusCode, headers, body, time.GetElapsedTime(started), null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new Attempt(ForwardStatus.TimedOut, 0, [], default, time.GetElapsedTime(started), $"No answer within {(timeout ?? options.Value.Timeout).TotalMilliseconds:F0} ms.");
+            LogFailed(logger, request.Pool, baseUrl, $"no answer within {(timeout ?? options.Value.Timeout).TotalMilliseconds:F0} ms", null);
+            return new Attempt(ForwardStatus.TimedOut, 0, [], default, time.GetElapsedTime(started), TimedOutDetail);
         }
         catch (HttpRequestException ex)
         {
-            return new Attempt(ForwardStatus.Unreachable, 0, [], default, time.GetElapsedTime(started), ex.Message);
+            LogFailed(logger, request.Pool, baseUrl, ex.Message, ex);
+            return new Attempt(ForwardStatus.Unreachable, 0, [], default, time.GetElapsedTime(started), UnreachableDetail);
         }
     }
 
@@ -79,7 +113,8 @@ public sealed class TargetSender(IHttpClientFactory clients, StorageClients stor
         {
             method = request.Method,
             path = request.PathAndQuery,
-            headers = request.Headers.Where(h => ForwardHeaders.IsForwardable(h.Key)).ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase),
+            headers = ForwardHeaders.Outgoing(request.Headers, request.Origin).GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => string.Join(", ", g.Select(h => h.Value)), StringComparer.OrdinalIgnoreCase),
             body = Convert.ToBase64String(request.Body.Span),
         });
         try
@@ -92,16 +127,17 @@ public sealed class TargetSender(IHttpClientFactory clients, StorageClients stor
         }
         catch (RequestFailedException ex)
         {
-            return new Attempt(ForwardStatus.Unreachable, 0, [], default, time.GetElapsedTime(started), $"Queue '{lease.Address}': {ex.Message}");
+            LogFailed(logger, lease.Pool, lease.Address, ex.Message, ex);
+            return new Attempt(ForwardStatus.Unreachable, 0, [], default, time.GetElapsedTime(started), UnreachableDetail);
         }
     }
 
-    private static Uri Combine(string baseUrl, string pathAndQuery)
-    {
-        var suffix = pathAndQuery.Length == 0 || pathAndQuery[0] is '/' or '?' ? pathAndQuery : "/" + pathAndQuery;
-        return new Uri(baseUrl.TrimEnd('/') + suffix, UriKind.Absolute);
-    }
-
     private static IEnumerable<KeyValuePair<string, string>> Copy(HttpHeaders headers) =>
-        headers.Where(h => ForwardHeaders.IsForwardable(h.Key)).SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v)));
+        headers.SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v)));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: target {Target} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string pool, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: target {Target} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string pool, string target, string reason, Exception? exception);
 }

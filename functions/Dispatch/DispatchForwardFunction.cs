@@ -33,9 +33,16 @@ public sealed class DispatchForwardFunction(DispatchForwarder forwarder, IOption
             return tooLarge;
         }
 
-        var headers = request.Headers.SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v ?? ""))).ToList();
         var pathAndQuery = "/" + (path ?? "").TrimStart('/') + ForwardHeaders.WithoutFunctionKey(request.QueryString.Value ?? "");
-        var result = await forwarder.ForwardAsync(new ForwardRequest(pool, request.Method, pathAndQuery, headers, body), cancellationToken);
+        // The raw path too: routing decodes the route value, and an encoded slash or dot segment must not reach it.
+        if ((ForwardPath.Problem(pathAndQuery) ?? ForwardPath.Problem(request.Path.Value ?? "")) is { } badPath)
+        {
+            return Problem.BadRequest(badPath);
+        }
+
+        var headers = request.Headers.SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v ?? ""))).ToList();
+        var origin = new ForwardOrigin(request.HttpContext.Connection.RemoteIpAddress?.ToString(), request.Scheme, request.Host.Value ?? "");
+        var result = await forwarder.ForwardAsync(new ForwardRequest(pool, request.Method, pathAndQuery, headers, body, origin), cancellationToken);
         return DispatchHttp.ForwardResult(request, pool, result);
     }
 }

@@ -17,6 +17,7 @@ internal static class DispatchHttp
         pool = view.Name,
         policy = view.Definition.Policy.Name(),
         probePath = view.Definition.ProbePath,
+        passSetCookie = view.Definition.PassSetCookie,
         targets = view.Definition.Targets.Zip(view.Targets, (target, state) => new
         {
             id = target.Id,

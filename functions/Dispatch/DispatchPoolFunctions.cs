@@ -7,17 +7,19 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Dispatch;
 
 /// <summary>
-/// Pool management (function key). The host does not rank literal segments above parameters: it tries routes in
+/// Pool management, at admin level (the master key): a pool decides where the app's own network identity sends
+/// requests, so defining one is an operator's act, separate from forwarding through it (function key). Targets must
+/// pass <see cref="TargetAllowlist"/>. The host does not rank literal segments above parameters: it tries routes in
 /// function-name order, so the forwarding route's constraint (<c>{pool}</c> is never <c>pools</c>) is what keeps these
 /// requests here, and no pool may be named <c>pools</c>.
 /// </summary>
-public sealed class DispatchPoolFunctions(DispatchStore store)
+public sealed class DispatchPoolFunctions(DispatchStore store, TargetAllowlist allowlist)
 {
     private const int MaxPoolBytes = 64 * 1024;
 
     [Function("PutDispatchPool")]
     public async Task<IActionResult> Put(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool, CancellationToken cancellationToken)
     {
         if (!PoolName.IsValid(pool))
         {
@@ -36,6 +38,12 @@ public sealed class DispatchPoolFunctions(DispatchStore store)
             return Problem.BadRequest(error!);
         }
 
+        var refused = definition.Targets.Select(allowlist.Refusal).OfType<string>().ToList();
+        if (refused.Count > 0)
+        {
+            return Problem.BadRequest(string.Join(" ", refused));
+        }
+
         var created = await store.SaveAsync(pool, definition);
         var view = await store.GetAsync(pool);
         return view is null ? Problem.NotFound("The pool was deleted meanwhile.") : DispatchHttp.PoolResult(view, created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
@@ -43,7 +51,7 @@ public sealed class DispatchPoolFunctions(DispatchStore store)
 
     [Function("GetDispatchPool")]
     public async Task<IActionResult> Get(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
+        [HttpTrigger(AuthorizationLevel.Admin, "get", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
     {
         if (!PoolName.IsValid(pool))
         {
@@ -55,7 +63,7 @@ public sealed class DispatchPoolFunctions(DispatchStore store)
 
     [Function("DeleteDispatchPool")]
     public async Task<IActionResult> Delete(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
+        [HttpTrigger(AuthorizationLevel.Admin, "delete", Route = "dispatch/pools/{pool}")] HttpRequest request, string pool)
     {
         if (!PoolName.IsValid(pool))
         {

@@ -28,12 +28,35 @@ internal sealed class DispatchApp(IHost host, string prefix) : TestApp(host, pre
 
     public DispatchForwardFunction Forward => Create<DispatchForwardFunction>();
 
+    /// <summary>
+    /// The allowlist every test app starts with: the loopback backends (through the documented escape hatch, an
+    /// explicit 127.0.0.1/32), the reserved <c>.test</c> names pools are written with, and <c>dispatch-*</c> queues.
+    /// A setting passed to <see cref="StartAsync"/> replaces the entry at the same index.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> Allowlist { get; } = new Dictionary<string, string?>
+    {
+        ["Dispatch:AllowedNetworks:0"] = "127.0.0.1/32",
+        ["Dispatch:AllowedHosts:0"] = "*.test",
+        ["Dispatch:AllowedQueues:0"] = "dispatch-*",
+    };
+
     public static Task<DispatchApp> StartAsync(ServicesFixture services, Dictionary<string, string?>? settings = null, TimeProvider? time = null) =>
         StartSharingAsync(services, NewPrefix(), settings, time);
 
     /// <summary>An instance over <paramref name="prefix"/>: two apps with one prefix share every pool.</summary>
     public static async Task<DispatchApp> StartSharingAsync(ServicesFixture services, string prefix, Dictionary<string, string?>? settings = null, TimeProvider? time = null) =>
-        new(await StartHostAsync(services, prefix, settings, time), prefix);
+        new(await StartHostAsync(services, prefix, WithAllowlist(settings), time), prefix);
+
+    private static Dictionary<string, string?> WithAllowlist(Dictionary<string, string?>? settings)
+    {
+        var all = new Dictionary<string, string?>(Allowlist);
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
 
     /// <summary>A fake clock on a whole millisecond, the resolution the scripts keep.</summary>
     public static FakeTimeProvider Clock() => new(DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));

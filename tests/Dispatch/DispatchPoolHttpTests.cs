@@ -104,6 +104,7 @@ public sealed class DispatchPoolHttpTests(ServicesFixture services)
     [InlineData("""{"targets":[{"url":"http://a.test"}]}""", "policy")]
     [InlineData("""{"policy":"round-robin","probePath":"healthz","targets":[{"url":"http://a.test"}]}""", "probePath")]
     [InlineData("""[{"url":"http://a.test"}]""", "object")]
+    [InlineData("""{"policy":"round-robin","passSetCookie":"yes","targets":[{"url":"http://a.test"}]}""", "passSetCookie")]
     [InlineData("""{"policy":""", "not valid JSON")]
     [InlineData("", "not valid JSON")]
     public async Task BadPoolIsRefusedWith400ProblemAndNothingIsWritten(string body, string mentions)

@@ -31,7 +31,7 @@ internal sealed class OutageApp(IHost host, string prefix) : TestApp(host, prefi
     public static async Task<OutageApp> StartAsync(ServicesFixture services, OwnRedisServer redis, Dictionary<string, string?>? settings = null)
     {
         var prefix = NewPrefix();
-        var all = new Dictionary<string, string?>(settings ?? []) { ["Redis:ConnectionString"] = redis.ConnectionString };
+        var all = new Dictionary<string, string?>(settings ?? []) { ["Redis:ConnectionString"] = redis.ConnectionString, ["Dispatch:AllowedNetworks:0"] = "127.0.0.1/32" };
         return new OutageApp(await StartHostAsync(services, prefix, all, configure: s => s.AddFakeLogging()), prefix);
     }
 

@@ -41,6 +41,9 @@ public sealed class Backend : IAsyncDisposable
 
     public ConcurrentQueue<Received> Seen { get; } = new();
 
+    /// <summary>Extra headers every answer carries (set before the first request).</summary>
+    public Dictionary<string, string> ResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public sealed record Received(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body);
 
     public static async Task<Backend> StartAsync(string name, TimeSpan? delay = null, int status = StatusCodes.Status200OK)
@@ -77,6 +80,10 @@ public sealed class Backend : IAsyncDisposable
 
         context.Response.StatusCode = Status;
         context.Response.Headers["X-Backend"] = Name;
+        foreach (var (name, value) in ResponseHeaders)
+        {
+            context.Response.Headers[name] = value;
+        }
         await context.Response.WriteAsync(Name, context.RequestAborted);
     }
 

@@ -86,5 +86,38 @@ public sealed class DispatchEndToEndTests(HostFixture fixture)
         await Answer.SendAsync(client, HttpMethod.Delete, $"dispatch/pools/{pool}");
     }
 
+    /// <summary>A pool decides where the app's network identity sends requests: defining one takes the master key.</summary>
+    [Fact(Timeout = 60_000)]
+    [Covers("PutDispatchPool", "DispatchForward")]
+    public async Task PoolManagementNeedsTheMasterKeyWhileAFunctionKeyOnlyForwards()
+    {
+        await using var backend = await Backend.StartAsync("fk");
+        var functionKey = $"e2e-function-key-{Guid.NewGuid():N}";
+        using (var hostAdmin = new HttpClient { BaseAddress = fixture.Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) })
+        {
+            hostAdmin.DefaultRequestHeaders.Add("x-functions-key", FunctionsHost.MasterKey);
+            using var made = await hostAdmin.PutAsync(
+                "admin/host/keys/dispatche2e",
+                new StringContent($$"""{"name":"dispatche2e","value":"{{functionKey}}"}""", System.Text.Encoding.UTF8, "application/json"),
+                TestContext.Current.CancellationToken);
+            Assert.True(made.IsSuccessStatusCode, $"creating a host function key answered {(int)made.StatusCode}");
+        }
+
+        using var caller = fixture.Client(key: false);
+        caller.DefaultRequestHeaders.Add("x-functions-key", functionKey);
+        using var admin = fixture.Client();
+        var pool = Pool();
+        var definition = new { policy = "round-robin", targets = new[] { new { id = "fk", url = backend.Url } } };
+
+        var byFunctionKey = await Answer.SendAsync(caller, HttpMethod.Put, $"dispatch/pools/{pool}", definition);
+        var byMasterKey = await Answer.SendAsync(admin, HttpMethod.Put, $"dispatch/pools/{pool}", definition);
+        var forwarded = await Answer.SendAsync(caller, HttpMethod.Get, $"dispatch/{pool}/x");
+
+        Assert.True(byFunctionKey.Status == 401, byFunctionKey.ToString());
+        Assert.True(byMasterKey.Status == 201, byMasterKey.ToString());
+        Assert.True(forwarded.Status == 200, forwarded.ToString());
+        Assert.Equal("fk", forwarded.Header("X-Dispatch-Target"));
+    }
+
     private static string Pool() => $"e2e-{Guid.NewGuid():N}"[..16];
 }

@@ -43,6 +43,8 @@ public sealed class HostFixture : IAsyncLifetime
         ["Search:WarmupSchedule"] = "*/2 * * * * *",
         ["Search:SnapshotSchedule"] = "*/3 * * * * *",
         ["Dispatch:ProbeSchedule"] = "*/2 * * * * *",
+        // The dispatch scenario's backend is on loopback, which the allowlist refuses unless listed explicitly.
+        ["Dispatch:AllowedNetworks:0"] = "127.0.0.1/32",
         ["Transactions:RecoverySchedule"] = "*/2 * * * * *",
         // Recovery resolves only reservations older than this; the scenario makes one that old on purpose.
         ["Transactions:RecoverAfter"] = "00:00:05",
