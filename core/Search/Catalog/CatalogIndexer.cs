@@ -33,8 +33,22 @@ public sealed partial class CatalogIndexer(
         // The version searched at, not the appended one: after Redis lost its data the append restarts at 1 and this
         // instance rebuilds at a version above everything it had seen.
         var version = await synchronizer.CatchUpAsync(await log.AppendAsync(change), cancellationToken);
-        await warmer.WarmAsync(cancellationToken);
+        await WarmAsync(cancellationToken);
         return version;
+    }
+
+    // The change is applied and logged by now: a warm-up failure (Redis, a query that throws) is no reason for the
+    // runtime to redeliver it, and each redelivery would only rewrite the same rows.
+    private async Task WarmAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await warmer.WarmAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogWarmupFailed(logger, ex);
+        }
     }
 
     private static CatalogChange? Decode(string message, out string reason)
@@ -64,6 +78,9 @@ public sealed partial class CatalogIndexer(
             return null;
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Warm-up after a catalog change failed; the change stays applied")]
+    private static partial void LogWarmupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Catalog change message moved to the poison queue: {Reason}")]
     private static partial void LogPoisoned(ILogger logger, string reason);
