@@ -63,9 +63,9 @@ public sealed partial class CatalogIndexer(
             }
 
             var errors = ProductValidator.Validate(change.Upserts);
-            if (errors.Count > 0 || change.Deletes.Any(id => !ProductValidator.IsValidId(id)))
+            if (errors.Count > 0 || change.Deletes.Any(id => !ProductValidator.IsValidId(id)) || (change.Id is not null && !ProductValidator.IsValidId(change.Id)))
             {
-                reason = "invalid products or ids";
+                reason = "invalid products, ids or change id";
                 return null;
             }
 
