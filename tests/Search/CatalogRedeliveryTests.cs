@@ -30,6 +30,38 @@ public sealed class CatalogRedeliveryTests(ServicesFixture services)
         Assert.Equal(1, (await app.QueryAsync("wireless")).Result.Total);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task AnOlderChangeArrivingLastNeverOverwritesTheNewerProduct()
+    {
+        using var app = await new SearchWorld(services).StartAsync();
+        var older = await EnqueuedMessageAsync(app, new CatalogChange([Products.Make("h", "Wireless headphones", price: 120, daysOld: 1)], []));
+        var newer = await EnqueuedMessageAsync(app, new CatalogChange([Products.Make("h", "Wireless headphones", price: 80)], []));
+        var indexer = app.Get<CatalogIndexer>();
+        var log = app.Get<CatalogChangeLog>();
+
+        await indexer.ProcessAsync(newer, Ct);
+        var versionAfterNewer = await log.CurrentVersionAsync();
+        await indexer.ProcessAsync(older, Ct);
+
+        Assert.Equal(80, (await app.Get<CatalogStore>().GetAsync("h", Ct))!.Price);
+        Assert.Equal(80, Assert.Single((await app.QueryAsync("wireless")).Result.Hits).Price);
+        Assert.Equal(versionAfterNewer, await log.CurrentVersionAsync());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task OnlyTheOutdatedProductsOfAChangeAreLeftOut()
+    {
+        using var app = await new SearchWorld(services).StartAsync();
+        var store = app.Get<CatalogStore>();
+        await store.ApplyAsync(new CatalogChange([Products.Make("a", "Wireless headphones", price: 50)], []), Ct);
+
+        var written = await store.ApplyAsync(new CatalogChange([Products.Make("a", "Wireless headphones", price: 60, daysOld: 3), Products.Make("b", "Wireless earbuds", price: 70)], []), Ct);
+
+        Assert.Equal(["b"], written.Upserts.Select(p => p.Id));
+        Assert.Equal(50, (await store.GetAsync("a", Ct))!.Price);
+        Assert.Equal(70, (await store.GetAsync("b", Ct))!.Price);
+    }
+
     /// <summary>What the Functions runtime hands the trigger: the text of one message as the queue holds it.</summary>
     internal static async Task<string> EnqueuedMessageAsync(SearchApp app, CatalogChange change)
     {

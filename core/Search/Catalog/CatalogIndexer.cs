@@ -28,11 +28,16 @@ public sealed partial class CatalogIndexer(
             return null;
         }
 
-        // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then.
-        await catalog.ApplyAsync(change, cancellationToken);
+        // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then. Only
+        // what was written is logged, so an index never replays products the Table kept a newer version of.
+        var applied = await catalog.ApplyAsync(change, cancellationToken);
         // The version searched at, not the appended one: after Redis lost its data the append restarts at 1 and this
-        // instance rebuilds at a version above everything it had seen.
-        var version = await synchronizer.CatchUpAsync(await log.AppendAsync(change), cancellationToken);
+        // instance rebuilds at a version above everything it had seen. A change made entirely of outdated products
+        // announces nothing, so it bumps no version.
+        var reached = applied.Upserts.Count == 0 && applied.Deletes.Count == 0 && change.Upserts.Count > 0
+            ? await log.CurrentVersionAsync()
+            : await log.AppendAsync(applied);
+        var version = await synchronizer.CatchUpAsync(reached, cancellationToken);
         await WarmAsync(cancellationToken);
         return version;
     }
