@@ -1,4 +1,5 @@
 using Serverless.Core.Search.Catalog;
+using Serverless.Core.Search.Index;
 using Serverless.Testing;
 using Xunit;
 
@@ -60,6 +61,25 @@ public sealed class CatalogRedeliveryTests(ServicesFixture services)
         Assert.Equal(["b"], written.Upserts.Select(p => p.Id));
         Assert.Equal(50, (await store.GetAsync("a", Ct))!.Price);
         Assert.Equal(70, (await store.GetAsync("b", Ct))!.Price);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AnIndexKeepsTheNewerProductWhenTheLogHasItBeforeAnOlderOne()
+    {
+        var world = new SearchWorld(services);
+        using var app = await world.StartAsync();
+        var newer = new CatalogChange([Products.Make("h", "Wireless headphones", price: 80)], []);
+        var older = new CatalogChange([Products.Make("h", "Wireless headphones", price: 120, daysOld: 1)], []);
+        // Two indexers racing: each wrote the Table in time order, but their appends landed the other way round.
+        await app.Get<CatalogStore>().ApplyAsync(older, Ct);
+        await app.Get<CatalogStore>().ApplyAsync(newer, Ct);
+        var log = app.Get<CatalogChangeLog>();
+        await log.AppendAsync(newer);
+        await app.Get<IndexSynchronizer>().CatchUpAsync(await log.AppendAsync(older), Ct);
+        using var other = await world.StartAsync();
+
+        Assert.Equal(80, Assert.Single((await app.QueryAsync("wireless")).Result.Hits).Price);
+        Assert.Equal(80, Assert.Single((await other.QueryAsync("wireless")).Result.Hits).Price);
     }
 
     /// <summary>What the Functions runtime hands the trigger: the text of one message as the queue holds it.</summary>
