@@ -57,12 +57,29 @@ public sealed class PoisonQueryTests(ServicesFixture services)
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task WarmupDropsAnUndecodableHotQueryAndRefreshesTheRest()
+    {
+        using var app = await new SearchWorld(services).StartAsync();
+        await SearchWorld.SeedAsync(app, [Products.Make("h", "Wireless headphones")]);
+        await app.QueryAsync("wireless");
+        var set = app.Get<RedisKeys>().Tagged("search", "hot", "queries");
+        // A hot-set member that is not a query (written by another version of the app, or by hand).
+        await app.Database.SortedSetAddAsync(set, "{ not a query", 1_000_000);
+
+        var warmed = await ActionResults.ExecuteAsync(await app.Functions.Warmup(ActionResults.Request("POST"), Ct));
+
+        Assert.Equal(200, warmed.Status);
+        Assert.Equal(1, warmed.Json.GetProperty("warmed").GetInt32());
+        Assert.Null(await app.Database.SortedSetScoreAsync(set, "{ not a query"));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task IndexerAppliesTheChangeWhenTheWarmupFails()
     {
         using var app = await new SearchWorld(services).StartAsync();
         await SearchWorld.SeedAsync(app, [Products.Make("h", "Wireless headphones")]);
-        // A hot-set member the warm-up cannot even read (written by another version of the app, or by hand).
-        await app.Database.SortedSetAddAsync(app.Get<RedisKeys>().Tagged("search", "hot", "queries"), "{ not a query", 1_000);
+        // The warm-up's own Redis calls fail (here: its key holds the wrong type, WRONGTYPE), after the change is logged.
+        await app.Database.StringSetAsync(app.Get<RedisKeys>().Tagged("search", "hot", "queries"), "not a sorted set");
 
         var change = new CatalogChange([Products.Make("n", "Wireless earbuds")], []);
         var version = await app.Get<CatalogIndexer>().ProcessAsync(JsonSerializer.Serialize(change, CatalogJson.Default.CatalogChange), Ct);
