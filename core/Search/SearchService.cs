@@ -27,11 +27,14 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
             return SlowAsync(query, started, cancellationToken);
         }
 
-        hot.Record(query);
         var memory = cache.Fusion.TryGet<SearchResult>(Key(query, index.Version), MemoryOnly, cancellationToken);
-        return memory.HasValue
-            ? ValueTask.FromResult(new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds))
-            : MissAsync(query, started, cancellationToken);
+        if (!memory.HasValue)
+        {
+            return MissAsync(query, started, cancellationToken);
+        }
+
+        hot.Record(query);
+        return ValueTask.FromResult(new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
     }
 
     private async ValueTask<SearchResponse> SlowAsync(SearchQuery query, long started, CancellationToken cancellationToken)
@@ -57,6 +60,8 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
                 throw;
             }
         }, token: cancellationToken);
+        // Counted only once answered: a query that throws must never become hot, or every warm-up would run it again.
+        hot.Record(query);
         var outcome = factory.Failed ? CacheOutcome.Stale : factory.Ran ? CacheOutcome.Miss : CacheOutcome.HitL2;
         return new SearchResponse(result, outcome, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

@@ -92,6 +92,8 @@ public sealed class OneSlotPerCallTests(ServicesFixture services)
         Assert.Equal(1, (await log.TailAsync()).Version);
         Assert.Single(await log.ReadAfterAsync("0-0"));
         Assert.Equal(2, (await log.RebaseAsync(floor: 1)).Version);
+        Assert.Equal(3, await log.AppendAsync(new CatalogChange([], [], Id: "once")));
+        Assert.Equal(3, await log.AppendAsync(new CatalogChange([], [], Id: "once")));
     }
 
     private static PoolDefinition Pool(string json)

@@ -78,11 +78,37 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
         return hits.Count;
     }
 
-    /// <summary>The hottest queries first.</summary>
+    /// <summary>The hottest queries first; members that are not a query are dropped from the set.</summary>
     public async Task<IReadOnlyList<SearchQuery>> TopAsync(int count)
     {
         var members = await _db.SortedSetRangeByRankAsync(_set, 0, count - 1, Order.Descending);
-        return members.Select(m => JsonSerializer.Deserialize((string)m!, HotQueryJson.Default.SearchQuery)!).ToList();
+        var queries = new List<SearchQuery>(members.Length);
+        foreach (var member in members)
+        {
+            if (Decode(member) is { } query)
+            {
+                queries.Add(query);
+            }
+            else
+            {
+                // Written by another version of the app (or by hand): it would fail every warm-up until it decayed.
+                await _db.SortedSetRemoveAsync(_set, member);
+            }
+        }
+
+        return queries;
+    }
+
+    private static SearchQuery? Decode(RedisValue member)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize((string)member!, HotQueryJson.Default.SearchQuery);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }
 

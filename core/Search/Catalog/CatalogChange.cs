@@ -5,7 +5,11 @@ namespace Serverless.Core.Search.Catalog;
 /// <summary>One unit of catalog change: carried by the queue message and by the change log that every instance replays.</summary>
 /// <param name="Upserts">Products to add or replace.</param>
 /// <param name="Deletes">Ids to remove.</param>
-public sealed record CatalogChange(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes);
+/// <param name="Id">
+/// Idempotency id of the queue message that carries the change (<see cref="CatalogChangeQueue"/> sets one per message):
+/// a redelivered message is applied once. Null for changes made without the queue.
+/// </param>
+public sealed record CatalogChange(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes, string? Id = null);
 
 /// <summary>Source-generated JSON for catalog payloads (queue messages, change log, API bodies).</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

@@ -21,6 +21,20 @@ public sealed class CatalogChangeLog(IConnectionMultiplexer redis, RedisKeys key
         return latest
         """);
 
+    // The same as Append, once per change id: the id's key holds the version the change produced, so a redelivered
+    // message appends nothing and learns the version its first delivery reached. The key lives as long as a Storage
+    // queue message can (7 days by default), so no redelivery outlives it; it shares the {catalog} tag with the log.
+    private static readonly RedisScript AppendOnce = RedisScript.Named("search.catalog.append-once", ["version", "stream", "applied"], ["keepMs", "change", "retained"], """
+        local seen = redis.call('GET', applied)
+        if seen then return tonumber(seen) end
+        local latest = redis.call('INCR', version)
+        redis.call('XADD', stream, 'MAXLEN', '~', retained, '*', 'v', latest, 'c', change)
+        redis.call('SET', applied, latest, 'PX', keepMs)
+        return latest
+        """);
+
+    private static readonly TimeSpan AppliedIdsKept = TimeSpan.FromDays(7);
+
     // After Redis lost its data the version restarts below what instances have seen, and cache keys carry the version:
     // an instance that notices raises it above its own floor (and above whatever was appended since) in one step, and
     // leaves a marker entry without a change naming the version it raised from: an index at exactly that version has
@@ -37,11 +51,19 @@ public sealed class CatalogChangeLog(IConnectionMultiplexer redis, RedisKeys key
     private readonly RedisKey _version = keys.Tagged("search", "catalog", "version");
     private readonly RedisKey _stream = keys.Tagged("search", "catalog", "changes");
 
-    /// <summary>Records a change that is already in the catalog store; returns the new catalog version.</summary>
+    /// <summary>
+    /// Records a change that is already in the catalog store; returns the new catalog version. A change with an
+    /// <see cref="CatalogChange.Id"/> already appended is not appended again: the version it produced then is returned.
+    /// </summary>
     public async Task<long> AppendAsync(CatalogChange change)
     {
+        ArgumentNullException.ThrowIfNull(change);
         var payload = JsonSerializer.Serialize(change, CatalogJson.Default.CatalogChange);
-        return (long)await Append.Call().Key("version", _version).Key("stream", _stream).Arg("change", payload).Arg("retained", Retained).EvaluateAsync(_db);
+        var call = change.Id is null
+            ? Append.Call().Key("version", _version).Key("stream", _stream)
+            : AppendOnce.Call().Key("version", _version).Key("stream", _stream).Key("applied", keys.Tagged("search", "catalog", "applied", change.Id))
+                .Arg("keepMs", (long)AppliedIdsKept.TotalMilliseconds);
+        return (long)await call.Arg("change", payload).Arg("retained", Retained).EvaluateAsync(_db);
     }
 
     /// <summary>

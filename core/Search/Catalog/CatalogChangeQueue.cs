@@ -38,11 +38,15 @@ public sealed class CatalogChangeQueue(StorageClients storage, IOptions<SearchOp
         return messages.Count;
     }
 
+    // Storage queues deliver at least once (a worker that dies or times out after applying leaves the message visible
+    // again): the id, fixed when the message is written, is what the change log recognises a redelivery by.
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
     private static IEnumerable<string> Split(CatalogChange change)
     {
         if (change.Deletes.Count > 0)
         {
-            yield return JsonSerializer.Serialize(new CatalogChange([], change.Deletes), CatalogJson.Default.CatalogChange);
+            yield return JsonSerializer.Serialize(new CatalogChange([], change.Deletes, NewId()), CatalogJson.Default.CatalogChange);
         }
 
         var batch = new List<Product>();
@@ -52,7 +56,7 @@ public sealed class CatalogChangeQueue(StorageClients storage, IOptions<SearchOp
             var bytes = JsonSerializer.SerializeToUtf8Bytes(product, CatalogJson.Default.Product).Length + 1;
             if (batch.Count > 0 && size + bytes > MaxMessageBytes)
             {
-                yield return JsonSerializer.Serialize(new CatalogChange(batch, []), CatalogJson.Default.CatalogChange);
+                yield return JsonSerializer.Serialize(new CatalogChange(batch, [], NewId()), CatalogJson.Default.CatalogChange);
                 batch = [];
                 size = 0;
             }
@@ -63,7 +67,7 @@ public sealed class CatalogChangeQueue(StorageClients storage, IOptions<SearchOp
 
         if (batch.Count > 0)
         {
-            yield return JsonSerializer.Serialize(new CatalogChange(batch, []), CatalogJson.Default.CatalogChange);
+            yield return JsonSerializer.Serialize(new CatalogChange(batch, [], NewId()), CatalogJson.Default.CatalogChange);
         }
     }
 }

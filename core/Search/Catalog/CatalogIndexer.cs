@@ -28,13 +28,32 @@ public sealed partial class CatalogIndexer(
             return null;
         }
 
-        // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then.
-        await catalog.ApplyAsync(change, cancellationToken);
+        // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then. Only
+        // what was written is logged, so an index never replays products the Table kept a newer version of.
+        var applied = await catalog.ApplyAsync(change, cancellationToken);
         // The version searched at, not the appended one: after Redis lost its data the append restarts at 1 and this
-        // instance rebuilds at a version above everything it had seen.
-        var version = await synchronizer.CatchUpAsync(await log.AppendAsync(change), cancellationToken);
-        await warmer.WarmAsync(cancellationToken);
+        // instance rebuilds at a version above everything it had seen. A change made entirely of outdated products
+        // announces nothing, so it bumps no version.
+        var reached = applied.Upserts.Count == 0 && applied.Deletes.Count == 0 && change.Upserts.Count > 0
+            ? await log.CurrentVersionAsync()
+            : await log.AppendAsync(applied);
+        var version = await synchronizer.CatchUpAsync(reached, cancellationToken);
+        await WarmAsync(cancellationToken);
         return version;
+    }
+
+    // The change is applied and logged by now: a warm-up failure (Redis, a query that throws) is no reason for the
+    // runtime to redeliver it, and each redelivery would only rewrite the same rows.
+    private async Task WarmAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await warmer.WarmAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogWarmupFailed(logger, ex);
+        }
     }
 
     private static CatalogChange? Decode(string message, out string reason)
@@ -49,9 +68,9 @@ public sealed partial class CatalogIndexer(
             }
 
             var errors = ProductValidator.Validate(change.Upserts);
-            if (errors.Count > 0 || change.Deletes.Any(id => !ProductValidator.IsValidId(id)))
+            if (errors.Count > 0 || change.Deletes.Any(id => !ProductValidator.IsValidId(id)) || (change.Id is not null && !ProductValidator.IsValidId(change.Id)))
             {
-                reason = "invalid products or ids";
+                reason = "invalid products, ids or change id";
                 return null;
             }
 
@@ -64,6 +83,9 @@ public sealed partial class CatalogIndexer(
             return null;
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Warm-up after a catalog change failed; the change stays applied")]
+    private static partial void LogWarmupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Catalog change message moved to the poison queue: {Reason}")]
     private static partial void LogPoisoned(ILogger logger, string reason);

@@ -12,16 +12,74 @@ public sealed class CatalogStore(StorageClients storage, IOptions<SearchOptions>
 {
     private const int Partitions = 16;
     private const int MaxTransactionSize = 100;
+    private const int MaxConflictRetries = 5;
     private readonly TableClient _table = storage.Tables.GetTableClient(options.Value.CatalogTable);
     private volatile bool _created;
 
-    /// <summary>Writes a change: upserts replace whole rows, deletes ignore missing rows.</summary>
-    public async Task ApplyAsync(CatalogChange change, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes a change: an upsert replaces the whole row unless the row holds a product updated later (it is then left
+    /// out of the returned change); deletes ignore missing rows. Returns what was written, the change to announce.
+    /// </summary>
+    public async Task<CatalogChange> ApplyAsync(CatalogChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
         await EnsureTableAsync(cancellationToken);
-        var actions = change.Upserts.Select(p => new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(p)))
-            .Concat(change.Deletes.Select(id => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionOf(id), id), ETag.All)));
+        var written = new List<Product>(change.Upserts.Count);
+        foreach (var batch in change.Upserts.GroupBy(p => PartitionOf(p.Id)).SelectMany(g => g.Chunk(MaxTransactionSize)))
+        {
+            written.AddRange(await UpsertUnlessNewerAsync(batch, cancellationToken));
+        }
+
+        await DeleteAsync(change.Deletes, cancellationToken);
+        return written.Count == change.Upserts.Count ? change : change with { Upserts = written };
+    }
+
+    // Storage queues keep no order, so an older change can arrive after a newer one (a retry, a second worker): each
+    // row is replaced only if what it holds is not newer, and only under the ETag read, so a writer that got in
+    // between makes the batch fail whole and it is decided again on fresh rows. Equal times are written, so a
+    // redelivered change rewrites its own rows. Table storage has no "update if newer" of its own.
+    private async Task<IReadOnlyList<Product>> UpsertUnlessNewerAsync(Product[] batch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var rows = await Task.WhenAll(batch.Select(p =>
+                _table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(p.Id), p.Id, ["UpdatedAt"], cancellationToken)));
+            var kept = new List<Product>(batch.Length);
+            var actions = new List<TableTransactionAction>(batch.Length);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var row = rows[i].HasValue ? rows[i].Value : null;
+                if (row?.GetDateTimeOffset("UpdatedAt") > batch[i].UpdatedAt)
+                {
+                    continue;
+                }
+
+                kept.Add(batch[i]);
+                actions.Add(row is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, ToEntity(batch[i]))
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(batch[i]), row.ETag));
+            }
+
+            if (actions.Count == 0)
+            {
+                return kept;
+            }
+
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                return kept;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                // Another writer changed or created one of the rows since we read it: read again and decide again.
+            }
+        }
+    }
+
+    private async Task DeleteAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var actions = ids.Select(id => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(PartitionOf(id), id), ETag.All));
         foreach (var batch in actions.GroupBy(a => a.Entity.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize)))
         {
             try
@@ -30,12 +88,10 @@ public sealed class CatalogStore(StorageClients storage, IOptions<SearchOptions>
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 404)
             {
-                // A delete of a product that is not there: apply the rest one by one, idempotently.
+                // A delete of a product that is not there: delete the rest one by one, idempotently.
                 foreach (var action in batch)
                 {
-                    await (action.ActionType == TableTransactionActionType.Delete
-                        ? _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken)
-                        : _table.UpsertEntityAsync(action.Entity, TableUpdateMode.Replace, cancellationToken));
+                    await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
                 }
             }
         }

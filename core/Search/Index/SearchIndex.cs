@@ -140,23 +140,48 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
         lock (_writeLock)
         {
             var writer = _writer ?? throw new InvalidOperationException("The index is not open yet.");
-            foreach (var (change, _, _) in changes)
+            // Two indexers racing can log an older product after a newer one (each wrote the Table in the right order,
+            // but appended in the other): the index keeps the later UpdatedAt, as the Table does, whatever the log order.
+            var indexed = Searchers.Acquire();
+            try
             {
-                foreach (var product in change.Upserts)
+                var inBatch = new Dictionary<string, long?>(StringComparer.Ordinal);
+                foreach (var (change, _, _) in changes)
                 {
-                    writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
-                }
+                    foreach (var product in change.Upserts)
+                    {
+                        var current = inBatch.TryGetValue(product.Id, out var ticks) ? ticks : UpdatedTicks(indexed, product.Id);
+                        if (current > product.UpdatedAt.UtcTicks)
+                        {
+                            continue;
+                        }
 
-                foreach (var id in change.Deletes)
-                {
-                    writer.DeleteDocuments(new Term(ProductDocuments.Id, id));
+                        writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
+                        inBatch[product.Id] = product.UpdatedAt.UtcTicks;
+                    }
+
+                    foreach (var id in change.Deletes)
+                    {
+                        writer.DeleteDocuments(new Term(ProductDocuments.Id, id));
+                        inBatch[id] = null;
+                    }
                 }
+            }
+            finally
+            {
+                Searchers.Release(indexed);
             }
 
             Searchers.MaybeRefreshBlocking();
             Version = changes[^1].Version;
             LastChangeId = changes[^1].ChangeId;
         }
+    }
+
+    private static long? UpdatedTicks(IndexSearcher searcher, string id)
+    {
+        var top = searcher.Search(new TermQuery(new Term(ProductDocuments.Id, id)), 1);
+        return top.TotalHits == 0 ? null : MultiDocValues.GetNumericValues(searcher.IndexReader, ProductDocuments.UpdatedSort).Get(top.ScoreDocs[0].Doc);
     }
 
     /// <summary>Loads many products at once (rebuilds), refreshing once at the end.</summary>

@@ -24,10 +24,20 @@ public sealed record SearchQuery(string Text, string? Category, string? Brand, d
     /// <summary>Deepest result reachable by paging.</summary>
     public const int MaxDepth = 10_000;
 
-    /// <summary>Canonical form: the same for every equivalent request, with filters in a fixed order (computed once).</summary>
+    /// <summary>
+    /// Canonical form: the same for every equivalent request and different for every other one, with filters in a fixed
+    /// order (computed once).
+    /// </summary>
+    // Free-text fields are length-prefixed ("5:hello", "-" for none): the text may hold the separators itself, and
+    // without the lengths q="a|c=b" and q="a" with category "b|c=" built the same key and shared cached results.
     [JsonIgnore]
     public string CanonicalKey { get; } = string.Create(CultureInfo.InvariantCulture,
-        $"q={Text}|c={Category}|b={Brand}|min={MinPrice}|max={MaxPrice}|s={Sort}|p={Page}|n={Size}");
+        $"q={Field(Text)}|c={Field(Category)}|b={Field(Brand)}|min={Field(MinPrice)}|max={Field(MaxPrice)}|s={Sort}|p={Page}|n={Size}");
+
+    private static string Field(string? value) =>
+        value is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{value.Length}:{value}");
+
+    private static string Field(decimal? value) => value is null ? "-" : value.Value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Case-folds, converts full-width forms to half-width and collapses whitespace.</summary>
     public static string Normalize(string text)
