@@ -85,16 +85,18 @@ public sealed class RedisLockTests(ServicesFixture services)
         Assert.Equal(first + 4, (await app.Redis.GetAsync("doc", ct)).LastToken);
     }
 
-    [Fact(Timeout = 15_000)]
+    [Fact(Timeout = 30_000)]
     public async Task AutoRenewKeepsTheLockPastItsLeaseAndDisposeReleasesIt()
     {
         var ct = TestContext.Current.CancellationToken;
         using var app = await LockApp.StartAsync(services);
-        // Lease long enough that a renewal (every third of it) delayed by a busy CI machine still lands in time.
-        var handle = await app.Redis.HoldAsync("doc", TimeSpan.FromMilliseconds(1_500), TimeSpan.FromSeconds(12), TimeSpan.Zero, ct);
+        // Lease long enough that a renewal (every third of it) delayed by a busy CI machine still lands in time: a
+        // 1.5 s lease was lost once when a loaded run stalled the renewal loop for over a second.
+        var handle = await app.Redis.HoldAsync("doc", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20), TimeSpan.Zero, ct);
         Assert.NotNull(handle);
 
-        await Task.Delay(4_000, ct);
+        // Past the first lease, so only renewals can still hold it.
+        await Task.Delay(4_500, ct);
         var whileHeld = await app.Redis.TryAcquireAsync("doc", Long, TestContext.Current.CancellationToken);
         await handle.DisposeAsync();
 
