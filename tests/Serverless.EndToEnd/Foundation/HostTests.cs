@@ -34,7 +34,7 @@ public sealed class HostTests(HostFixture fixture)
 
     [Theory(Timeout = 60_000)]
     [MemberData(nameof(FunctionLevelRoutes))]
-    public async Task FunctionLevelRoutesAnswer401WithoutAKey(string function, string method, string path)
+    public async Task FunctionAndAdminLevelRoutesAnswer401WithoutAKey(string function, string method, string path)
     {
         using var client = fixture.Client(key: false);
 
@@ -79,7 +79,7 @@ public sealed class HostTests(HostFixture fixture)
     public static TheoryData<string, string, string> FunctionLevelRoutes()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var f in HostMetadata.Functions().Where(f => f.Trigger == "httpTrigger" && f.AuthLevel == "Function"))
+        foreach (var f in HostMetadata.Functions().Where(f => f.Trigger == "httpTrigger" && f.AuthLevel is "Function" or "Admin"))
         {
             data.Add(f.Name, f.Methods[0].ToUpperInvariant(), HostMetadata.SamplePath(f.Route!));
         }
