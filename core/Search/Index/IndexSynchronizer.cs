@@ -47,10 +47,18 @@ public sealed partial class IndexSynchronizer(
                 if (entries.Count == 0)
                 {
                     // Nothing after our position, yet the version moved (either way): Redis lost its data, or entries
-                    // were added with ids below ours (a new server whose clock is behind).
+                    // were added with ids below ours (a new server whose clock is behind). The version is read first
+                    // and the log again after it: an append writes both in one script, so an entry behind a version
+                    // we saw is in the log by then. Without the second read, a change appended between our two reads
+                    // looked like lost data and set off a needless rebase and rebuild.
                     if (await log.CurrentVersionAsync() == index.Version)
                     {
                         return applied;
+                    }
+
+                    if ((await log.ReadAfterAsync(index.LastChangeId)).Count > 0)
+                    {
+                        continue;
                     }
 
                     await RebaseAsync(cancellationToken);
