@@ -8,7 +8,7 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Search;
 
 /// <summary>Catalog changes: accepted over HTTP onto a queue, applied by the queue-triggered indexer.</summary>
-public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer indexer, IndexSnapshots snapshots, SearchIndex index)
+public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer indexer, IndexSnapshots snapshots, SearchIndex index, TimeProvider time)
 {
     // 1,000 products at their largest (5,300 characters of CJK text is ~16 KB of UTF-8, plus 50 tags) fit in 20 MiB.
     private const int MaxBodyBytes = 20 * 1024 * 1024;
@@ -48,7 +48,7 @@ public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer in
             return Problem.BadRequest("Product ids are 1-64 characters of A-Z, a-z, 0-9, '-', '_'.");
         }
 
-        await queue.EnqueueAsync(new CatalogChange([], [id]), cancellationToken);
+        await queue.EnqueueAsync(new CatalogChange([], [id], DeletedAt: time.GetUtcNow()), cancellationToken);
         return new AcceptedResult((string?)null, new { accepted = 1 });
     }
 

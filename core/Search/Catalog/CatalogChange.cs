@@ -9,7 +9,12 @@ namespace Serverless.Core.Search.Catalog;
 /// Idempotency id of the queue message that carries the change (<see cref="CatalogChangeQueue"/> sets one per message):
 /// a redelivered message is applied once. Null for changes made without the queue.
 /// </param>
-public sealed record CatalogChange(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes, string? Id = null);
+/// <param name="DeletedAt">
+/// When the deletes were accepted: a delete older than the product's row is skipped, and the tombstone it leaves keeps
+/// an older upsert from bringing the product back. Null in messages written before deletes carried a time; those
+/// remove the row whatever it holds, as they always did.
+/// </param>
+public sealed record CatalogChange(IReadOnlyList<Product> Upserts, IReadOnlyList<string> Deletes, string? Id = null, DateTimeOffset? DeletedAt = null);
 
 /// <summary>Source-generated JSON for catalog payloads (queue messages, change log, API bodies).</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

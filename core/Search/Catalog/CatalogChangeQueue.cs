@@ -46,7 +46,7 @@ public sealed class CatalogChangeQueue(StorageClients storage, IOptions<SearchOp
     {
         if (change.Deletes.Count > 0)
         {
-            yield return JsonSerializer.Serialize(new CatalogChange([], change.Deletes, NewId()), CatalogJson.Default.CatalogChange);
+            yield return JsonSerializer.Serialize(new CatalogChange([], change.Deletes, NewId(), change.DeletedAt), CatalogJson.Default.CatalogChange);
         }
 
         var batch = new List<Product>();

@@ -32,9 +32,9 @@ public sealed partial class CatalogIndexer(
         // what was written is logged, so an index never replays products the Table kept a newer version of.
         var applied = await catalog.ApplyAsync(change, cancellationToken);
         // The version searched at, not the appended one: after Redis lost its data the append restarts at 1 and this
-        // instance rebuilds at a version above everything it had seen. A change made entirely of outdated products
-        // announces nothing, so it bumps no version.
-        var reached = applied.Upserts.Count == 0 && applied.Deletes.Count == 0 && change.Upserts.Count > 0
+        // instance rebuilds at a version above everything it had seen. A change made entirely of outdated products or
+        // deletes announces nothing, so it bumps no version.
+        var reached = applied.Upserts.Count == 0 && applied.Deletes.Count == 0 && (change.Upserts.Count > 0 || change.Deletes.Count > 0)
             ? await log.CurrentVersionAsync()
             : await log.AppendAsync(applied);
         var version = await synchronizer.CatchUpAsync(reached, cancellationToken);

@@ -31,6 +31,11 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
     private SearcherManager? _searchers;
     private long _searchCount;
 
+    // Times of timed deletes this index applied, so an older upsert logged after the delete (two indexers racing)
+    // stays out, as the Table's tombstone keeps it out there. Kept in memory only: a rebuild or snapshot starts from
+    // the Table or an index that already has the delete, and only entries logged after that are replayed.
+    private readonly Dictionary<string, long> _tombstones = new(StringComparer.Ordinal);
+
     /// <summary>Creates an unopened index under the configured (or a temp) folder.</summary>
     public SearchIndex(IOptions<SearchOptions> options)
     {
@@ -151,17 +156,29 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
                     foreach (var product in change.Upserts)
                     {
                         var current = inBatch.TryGetValue(product.Id, out var ticks) ? ticks : UpdatedTicks(indexed, product.Id);
-                        if (current > product.UpdatedAt.UtcTicks)
+                        if (current > product.UpdatedAt.UtcTicks || _tombstones.GetValueOrDefault(product.Id, long.MinValue) >= product.UpdatedAt.UtcTicks)
                         {
                             continue;
                         }
 
                         writer.UpdateDocument(new Term(ProductDocuments.Id, product.Id), ProductDocuments.ToDocument(product));
                         inBatch[product.Id] = product.UpdatedAt.UtcTicks;
+                        _tombstones.Remove(product.Id);
                     }
 
                     foreach (var id in change.Deletes)
                     {
+                        var current = inBatch.TryGetValue(id, out var ticks) ? ticks : UpdatedTicks(indexed, id);
+                        if (change.DeletedAt is { } deletedAt)
+                        {
+                            if (current > deletedAt.UtcTicks)
+                            {
+                                continue;
+                            }
+
+                            _tombstones[id] = Math.Max(deletedAt.UtcTicks, _tombstones.GetValueOrDefault(id, long.MinValue));
+                        }
+
                         writer.DeleteDocuments(new Term(ProductDocuments.Id, id));
                         inBatch[id] = null;
                     }
