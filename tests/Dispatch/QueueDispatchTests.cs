@@ -6,9 +6,9 @@ using Xunit;
 namespace Serverless.Tests.Dispatch;
 
 /// <summary>
-/// Queue-fed dispatch through the same core the queue-triggered function calls. The runtime's retry-then-poison cycle
-/// cannot run here (no Functions host); what is tested is that a retryable failure throws (which is what starts that
-/// cycle) and that an undeliverable message is moved to the poison queue at once.
+/// Queue-fed dispatch through the same core the queue-triggered function calls, without the host's retry-then-poison
+/// cycle (tests/Serverless.EndToEnd drives the real trigger): a retryable failure throws (which is what starts that
+/// cycle) and an undeliverable message is moved to the poison queue at once.
 /// </summary>
 [RedisBacked]
 public sealed class QueueDispatchTests(ServicesFixture services)

@@ -6,7 +6,7 @@ namespace Serverless.Tests.Foundation;
 
 /// <summary>
 /// Compares the bindings the build generated (<c>functions.metadata</c>, what the host reads) with the
-/// <c>[Function]</c> methods in the assembly. This is the guard for bindings, since the host cannot run here.
+/// <c>[Function]</c> methods in the assembly. A fast guard for bindings; tests/Serverless.EndToEnd runs them under the real host.
 /// </summary>
 public static class FunctionMetadataCheck
 {

@@ -8,8 +8,8 @@ using Xunit;
 namespace Serverless.Tests.Search;
 
 /// <summary>
-/// Catalog changes through the real queue on Azurite. The Functions host that would trigger the indexer cannot run
-/// here, so each test receives the message itself and hands it to the indexer the trigger calls.
+/// Catalog changes through the real queue on Azurite, without the Functions host: each test receives the message
+/// itself and hands it to the indexer the trigger calls (tests/Serverless.EndToEnd drives the real trigger).
 /// </summary>
 [RedisBacked]
 public sealed class CatalogChangeTests(ServicesFixture services)

@@ -9,7 +9,7 @@ namespace Serverless.Testing;
 
 /// <summary>
 /// Runs a function's <see cref="IActionResult"/> the way the Functions ASP.NET Core integration does, so tests see the
-/// real status, content type and body. (The Functions host itself cannot run on this machine.)
+/// real status, content type and body without starting the host (tests/Serverless.EndToEnd runs the real one).
 /// </summary>
 public static class ActionResults
 {
