@@ -11,6 +11,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["sessions"] = SessionBench.RunAsync,
     ["search"] = SearchBench.RunAsync,
     ["dispatch"] = DispatchBench.RunAsync,
+    ["hashing"] = HashingBench.RunAsync,
     ["locks"] = LockBench.RunAsync,
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,

@@ -21,7 +21,7 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
     public async Task<ForwardResult> ForwardAsync(ForwardRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var first = await store.PickAsync(request.Pool);
+        var first = await store.PickAsync(request.Pool, keyOf: request.HashKey);
         if (first.Lease is not { } lease)
         {
             return Unpicked(first, null, 0);
@@ -30,18 +30,18 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         var attempt = await SendAndRecordAsync(lease, request, cancellationToken);
         if (!attempt.Failed || !request.IsRetryable)
         {
-            return await ResultAsync(request.Pool, attempt, lease.TargetId, 1);
+            return await ResultAsync(request.Pool, attempt, lease, 1);
         }
 
-        var second = await store.PickAsync(request.Pool, excludeTargetId: lease.TargetId);
+        var second = await store.PickAsync(request.Pool, excludeTargetId: lease.TargetId, keyOf: request.HashKey);
         if (second.Lease is not { } other)
         {
             // Nowhere else to go: the first failure is the answer.
-            return await ResultAsync(request.Pool, attempt, lease.TargetId, 1);
+            return await ResultAsync(request.Pool, attempt, lease, 1);
         }
 
         LogRetry(logger, request.Pool, lease.TargetId, other.TargetId);
-        return await ResultAsync(request.Pool, await SendAndRecordAsync(other, request, cancellationToken), other.TargetId, 2);
+        return await ResultAsync(request.Pool, await SendAndRecordAsync(other, request, cancellationToken), other, 2);
     }
 
     private async Task<TargetSender.Attempt> SendAndRecordAsync(PoolLease lease, ForwardRequest request, CancellationToken cancellationToken)
@@ -84,7 +84,7 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
         }
     }
 
-    private async Task<ForwardResult> ResultAsync(string pool, TargetSender.Attempt attempt, string targetId, int attempts)
+    private async Task<ForwardResult> ResultAsync(string pool, TargetSender.Attempt attempt, PoolLease lease, int attempts)
     {
         var headers = attempt.Headers;
         if (headers.Any(h => h.Key.Equals(ForwardHeaders.SetCookie, StringComparison.OrdinalIgnoreCase) || h.Key.Equals("Set-Cookie2", StringComparison.OrdinalIgnoreCase)))
@@ -93,7 +93,7 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
             headers = ForwardHeaders.Incoming(headers, await PassesSetCookieAsync(pool)).ToList();
         }
 
-        return new(attempt.Status, attempt.StatusCode, headers, attempt.Body, targetId, attempts, Detail: attempt.Detail);
+        return new(attempt.Status, attempt.StatusCode, headers, attempt.Body, lease.TargetId, attempts, Detail: attempt.Detail, Route: lease.Route);
     }
 
     // Unknown (Redis gone meanwhile) means no: a cookie set on the app's domain by a target is the risk being closed.
@@ -112,6 +112,7 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
     private static ForwardResult Unpicked(PickResult pick, string? targetId, int attempts) => pick.Status switch
     {
         PickStatus.PoolNotFound => new ForwardResult(ForwardStatus.PoolNotFound, TargetId: targetId, Attempts: attempts, Detail: "No such pool."),
+        PickStatus.NoKey => new ForwardResult(ForwardStatus.MissingKey, Detail: pick.Detail),
         PickStatus.AllEjected => new ForwardResult(ForwardStatus.Unavailable, TargetId: targetId, Attempts: attempts, RetryAfter: pick.RetryAfter,
             Detail: "Every target of the pool is ejected after failing."),
         _ => new ForwardResult(ForwardStatus.Unavailable, TargetId: targetId, Attempts: attempts, RetryAfter: TimeSpan.FromSeconds(1),

@@ -17,6 +17,12 @@ public enum DispatchPolicy
 
     /// <summary>Two distinct targets sampled by effective weight; the one with the lower least-response-time cost wins.</summary>
     PowerOfTwoChoices,
+
+    /// <summary>Sticky by a request key: weighted virtual nodes on a ring, with bounded loads (see <c>Hashing/</c>).</summary>
+    RingHash,
+
+    /// <summary>Sticky by a request key: Maglev lookup table, with bounded loads (see <c>Hashing/</c>).</summary>
+    Maglev,
 }
 
 /// <summary>The wire names of <see cref="DispatchPolicy"/> (what pool JSON and Redis hold).</summary>
@@ -29,6 +35,8 @@ public static class DispatchPolicyNames
         ["least-connections"] = DispatchPolicy.LeastConnections,
         ["least-response-time"] = DispatchPolicy.LeastResponseTime,
         ["power-of-two-choices"] = DispatchPolicy.PowerOfTwoChoices,
+        ["ring-hash"] = DispatchPolicy.RingHash,
+        ["maglev"] = DispatchPolicy.Maglev,
     };
 
     /// <summary>Every accepted name.</summary>
@@ -39,4 +47,7 @@ public static class DispatchPolicyNames
 
     /// <summary>The wire name of a policy.</summary>
     public static string Name(this DispatchPolicy policy) => ByName.First(p => p.Value == policy).Key;
+
+    /// <summary>True for the policies that choose by a request key.</summary>
+    public static bool IsHashed(this DispatchPolicy policy) => policy is DispatchPolicy.RingHash or DispatchPolicy.Maglev;
 }

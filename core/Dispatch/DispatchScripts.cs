@@ -69,15 +69,26 @@ internal static class DispatchScripts
         """;
 
     // `lease` ms, `exclude` a target to leave out ('' = none), `r1` and `r2` random numbers in [0, 1), `penalty` latency
-    // (ms) for a busy target with no latency sample yet.
-    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB} | {'missing'} | {'stale', targets}
-    //      | {'ejected', ms until the first readmission} | {'none'}.
+    // (ms) for a busy target with no latency sample yet; for ring-hash and maglev: `gen` the pool generation the
+    // caller's table was built from, `prefs` the key's target ids in preference order ('' = the request has no key),
+    // `factor` the bounded-load factor c (other policies ignore the three).
+    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB, reason} | {'missing'} | {'stale', targets}
+    //      | {'ejected', ms until the first readmission} | {'none'} | {'rehash', json, gen} | {'nokey'}.
+    // `reason` is 'hash', 'bounded-load-spill' or 'ejected-spill' for the hashing policies, '' for the others.
     public static readonly RedisScript Pick = RedisScript.Named(
-        "dispatch.pick", ["pool", "seq"], ["now", "slow", "decay", "targets", "lease", "leaseId", "exclude", "r1", "r2", "penalty"], Balancing + """
+        "dispatch.pick", ["pool", "seq"], ["now", "slow", "decay", "targets", "lease", "leaseId", "exclude", "r1", "r2", "penalty", "gen", "prefs", "factor"], Balancing + """
         local cfg = redis.call('HMGET', pool, 'policy', 'targets')
         if not cfg[1] then return {'missing'} end
         if cfg[2] ~= targets then return {'stale', cfg[2]} end
         local policy = cfg[1]
+        local hashed = policy == 'ring-hash' or policy == 'maglev'
+        if hashed then
+          -- The caller's table must be built from this very definition (see HashTableCache), or its preferences
+          -- would follow an old ring; an empty preference list means the request had no key.
+          local current = redis.call('HGET', pool, 'gen')
+          if current ~= gen then return {'rehash', redis.call('HGET', pool, 'json'), current} end
+          if prefs == '' then return {'nokey'} end
+        end
         local avail = {}
         local soonest = nil
         local list = {}
@@ -123,6 +134,7 @@ internal static class DispatchScripts
           return l * (busy + 1) / t.ew
         end
         local pick, a, b
+        local reason = ''
         if policy == 'round-robin' then
           pick = avail[(sequence - 1) % n + 1]
         elseif policy == 'weighted-round-robin' then
@@ -158,6 +170,35 @@ internal static class DispatchScripts
           a = sample(tonumber(r1), nil, total)
           b = sample(tonumber(r2), a, total - a.ew)
           if cost(b) < cost(a) then pick = b else pick = a end
+        elseif hashed then
+          -- Bounded loads (Mirrokni, Thorup, Zadimoghaddam 2016): the key takes its first preference that stays within
+          -- ceil(c x its weighted share of the in-flight requests, this one included). The caps add up to at least
+          -- c x total >= total, so some available target always has room.
+          local byId = {}
+          local total, weight = 1, 0
+          for _, t in ipairs(avail) do
+            t.busy = inflight(t.id)
+            total = total + t.busy
+            weight = weight + t.ew
+            byId[t.id] = t
+          end
+          local c = tonumber(factor)
+          local first, full = nil, false
+          for id in string.gmatch(prefs, '%S+') do
+            first = first or id
+            local t = byId[id]
+            if t then
+              if t.busy + 1 <= math.ceil(c * total * t.ew / weight - 1e-9) then pick = t; break end
+              full = true
+            end
+          end
+          if not pick then
+            -- Only when the caller's preferences miss every available target (they cover all weighted ones).
+            for _, t in ipairs(avail) do
+              if not pick or t.busy < pick.busy then pick = t end
+            end
+          end
+          if pick.id == first then reason = 'hash' elseif full then reason = 'bounded-load-spill' else reason = 'ejected-spill' end
         else
           -- least-connections, least-response-time (and P2C with one target). Ties rotate with the sequence so
           -- an idle pool does not send everything to its first target.
@@ -176,7 +217,7 @@ internal static class DispatchScripts
         redis.call('ZADD', chosen, now + ms, leaseId)
         redis.call('PEXPIRE', chosen, 2 * ms)
         local where = redis.call('HMGET', pool, pick.id .. ':kind', pick.id .. ':addr')
-        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or ''}
+        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or '', reason}
         """, restKeys: "leases");
 
     // `lease`: the target's lease set; `leaseId` '' = none (e.g. a probe); `outcome` 'ok' | 'fail' | 'release';

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Serverless.Core.Dispatch.Hashing;
 using Serverless.Core.Redis;
 using StackExchange.Redis;
 
@@ -23,6 +24,7 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
 
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly PoolKeyCache _keys = new(keys);
+    private readonly HashTableCache _tables = new();
 
     /// <summary>Source of the two random numbers power-of-two-choices samples with; the benchmark seeds it.</summary>
     internal Func<double> Random { get; set; } = System.Random.Shared.NextDouble;
@@ -124,6 +126,7 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
         }
 
         _keys.Forget(pool);
+        _tables.Forget(pool);
         await StepAsync(DispatchSteps.DeleteRemoved);
         if ((string?)reply[1] is { Length: > 0 } generation)
         {
@@ -143,8 +146,12 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
         return [.. listed.Where((_, i) => exist[i]).Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Chooses a target by the pool's policy and takes a lease on it, optionally leaving one target out (a retry).</summary>
-    public async Task<PickResult> PickAsync(string pool, string? excludeTargetId = null)
+    /// <summary>
+    /// Chooses a target by the pool's policy and takes a lease on it, optionally leaving one target out (a retry).
+    /// <paramref name="keyOf"/> reads the request's key for the hashing policies (ring-hash, maglev); without one they
+    /// answer <see cref="PickStatus.NoKey"/>.
+    /// </summary>
+    public async Task<PickResult> PickAsync(string pool, string? excludeTargetId = null, Func<HashKeyRule, string?>? keyOf = null)
     {
         if (!PoolName.IsValid(pool))
         {
@@ -152,34 +159,60 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
         }
 
         // The pick is the hot path: one exactly sized call over cached keys, and the random numbers as doubles, which
-        // the client writes without a culture-aware string round trip.
+        // the client writes without a culture-aware string round trip. A hashing pool's table is cached per pool
+        // generation; the script answers 'rehash' with the definition when this instance's table is not the current one.
         var limits = options.Value;
         var leaseId = Guid.NewGuid().ToString("N");
-        var reply = await RunAsync(pool, known => WithLeases(DispatchScripts.Pick.Call(restKeys: known.Leases.Length)
-            .Key("pool", known.Pool).Key("seq", known.Seq)
-            .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds())
-            .Arg("slow", (long)limits.SlowStart.TotalMilliseconds)
-            .Arg("decay", (long)limits.LatencyDecay.TotalMilliseconds)
-            .Arg("targets", known.Targets)
-            .Arg("lease", (long)limits.LeaseDuration.TotalMilliseconds)
-            .Arg("leaseId", leaseId)
-            .Arg("exclude", excludeTargetId ?? "")
-            .Arg("r1", Random())
-            .Arg("r2", Random())
-            .Arg("penalty", (long)limits.Timeout.TotalMilliseconds), known));
-        switch ((string?)reply[0])
+        for (var attempt = 1; ; attempt++)
         {
-            case "ok":
-                var kind = (string?)reply[2] == "queue" ? TargetKind.Queue : TargetKind.Http;
-                return new PickResult(PickStatus.Picked, new PoolLease(pool, (string)reply[1]!, kind, (string)reply[3]!, leaseId, (long)reply[4], Samples((string?)reply[5], (string?)reply[6])));
-            case "missing":
-                return new PickResult(PickStatus.PoolNotFound);
-            case "ejected":
-                return new PickResult(PickStatus.AllEjected, RetryAfter: TimeSpan.FromMilliseconds((long)reply[1]));
-            case "none":
-                return new PickResult(PickStatus.NoTarget);
-            default:
-                throw new InvalidOperationException($"Unexpected pick reply '{reply[0]}'.");
+            var hashed = _tables.For(pool);
+            var key = hashed is null ? null : keyOf?.Invoke(hashed.Definition.Hashing!.Key);
+            var keyHash = key is null ? 0 : KeyHash.Of(key);
+            var reply = await RunAsync(pool, known => WithLeases(DispatchScripts.Pick.Call(restKeys: known.Leases.Length)
+                .Key("pool", known.Pool).Key("seq", known.Seq)
+                .Arg("now", time.GetUtcNow().ToUnixTimeMilliseconds())
+                .Arg("slow", (long)limits.SlowStart.TotalMilliseconds)
+                .Arg("decay", (long)limits.LatencyDecay.TotalMilliseconds)
+                .Arg("targets", known.Targets)
+                .Arg("lease", (long)limits.LeaseDuration.TotalMilliseconds)
+                .Arg("leaseId", leaseId)
+                .Arg("exclude", excludeTargetId ?? "")
+                .Arg("r1", Random())
+                .Arg("r2", Random())
+                .Arg("penalty", (long)limits.Timeout.TotalMilliseconds)
+                .Arg("gen", hashed?.Generation ?? "")
+                .Arg("prefs", key is null ? "" : hashed!.Preferences(keyHash))
+                .Arg("factor", hashed?.Definition.Hashing!.BalanceFactor ?? 1), known));
+            switch ((string?)reply[0])
+            {
+                case "ok":
+                    var kind = (string?)reply[2] == "queue" ? TargetKind.Queue : TargetKind.Http;
+                    var reason = (string?)reply[7];
+                    if (string.IsNullOrEmpty(reason) && hashed is not null)
+                    {
+                        // The pool no longer hashes: stop building preferences for it.
+                        _tables.Forget(pool);
+                    }
+
+                    return new PickResult(PickStatus.Picked, new PoolLease(pool, (string)reply[1]!, kind, (string)reply[3]!, leaseId, (long)reply[4],
+                        Samples((string?)reply[5], (string?)reply[6]), string.IsNullOrEmpty(reason) ? null : new HashRoute(reason, keyHash)));
+                case "rehash" when attempt < MaxAttempts:
+                    _tables.Learn(pool, (string)reply[2]!, (string)reply[1]!);
+                    continue;
+                case "rehash":
+                    throw new InvalidOperationException($"Pool '{pool}' was saved {MaxAttempts} times while one pick was running.");
+                case "nokey":
+                    return new PickResult(PickStatus.NoKey, Detail: $"The pool routes by the {hashed!.Definition.Hashing!.Key.Describe()}, which the request does not carry.");
+                case "missing":
+                    _tables.Forget(pool);
+                    return new PickResult(PickStatus.PoolNotFound);
+                case "ejected":
+                    return new PickResult(PickStatus.AllEjected, RetryAfter: TimeSpan.FromMilliseconds((long)reply[1]));
+                case "none":
+                    return new PickResult(PickStatus.NoTarget);
+                default:
+                    throw new InvalidOperationException($"Unexpected pick reply '{reply[0]}'.");
+            }
         }
     }
 

@@ -19,6 +19,13 @@ public sealed record ForwardRequest(string Pool, string Method, string PathAndQu
     public bool IsRetryable =>
         Method.ToUpperInvariant() is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE"
         || Headers.Any(h => string.Equals(h.Key, IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(h.Value));
+
+    /// <summary>The request's key under a hashing pool's rule (null = none).</summary>
+    public string? HashKey(Hashing.HashKeyRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return rule.From(this);
+    }
 }
 
 /// <summary>How a forward ended.</summary>
@@ -38,6 +45,9 @@ public enum ForwardStatus
 
     /// <summary>The target did not answer within the timeout and no retry was possible or it failed too.</summary>
     TimedOut,
+
+    /// <summary>The pool hashes by a key the request does not carry (a caller error; nothing was sent).</summary>
+    MissingKey,
 }
 
 /// <summary>The relayed response, or why there is none.</summary>
@@ -49,6 +59,7 @@ public enum ForwardStatus
 /// <param name="Attempts">Targets tried (1 or 2).</param>
 /// <param name="RetryAfter">When <see cref="ForwardStatus.Unavailable"/>: time until a target is readmitted.</param>
 /// <param name="Detail">Human-readable reason for a failure, generic: never an internal address or socket error.</param>
+/// <param name="Route">Why a ring-hash or maglev pool chose the target (null for other policies).</param>
 public sealed record ForwardResult(
     ForwardStatus Status,
     int StatusCode = 0,
@@ -57,4 +68,5 @@ public sealed record ForwardResult(
     string? TargetId = null,
     int Attempts = 0,
     TimeSpan? RetryAfter = null,
-    string? Detail = null);
+    string? Detail = null,
+    Hashing.HashRoute? Route = null);

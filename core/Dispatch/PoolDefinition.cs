@@ -5,7 +5,8 @@ namespace Serverless.Core.Dispatch;
 /// <param name="Targets">The targets, in order (round robin follows it).</param>
 /// <param name="ProbePath">Path the probe timer GETs on each HTTP target; null = no active probing.</param>
 /// <param name="PassSetCookie">Relay targets' <c>Set-Cookie</c> to callers (off by default: a target's cookie would be set on the app's domain).</param>
-public sealed record PoolDefinition(DispatchPolicy Policy, IReadOnlyList<PoolTarget> Targets, string? ProbePath, bool PassSetCookie = false);
+/// <param name="Hashing">Key and bounds for <c>ring-hash</c> and <c>maglev</c> (required by them, null for the other policies).</param>
+public sealed record PoolDefinition(DispatchPolicy Policy, IReadOnlyList<PoolTarget> Targets, string? ProbePath, bool PassSetCookie = false, Hashing.PoolHashing? Hashing = null);
 
 /// <summary>One target: an HTTP base URL or a Storage queue name, with a weight.</summary>
 /// <param name="Id">Name unique in the pool, shown in <c>X-Dispatch-Target</c>.</param>

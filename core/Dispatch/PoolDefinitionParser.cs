@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace Serverless.Core.Dispatch;
 
 /// <summary>
-/// Reads and validates pool JSON: <c>{"policy": "...", "targets": [{"id"?, "url" | "queue", "weight"?}], "probePath"?, "passSetCookie"?}</c>.
+/// Reads and validates pool JSON: <c>{"policy": "...", "targets": [{"id"?, "url" | "queue", "weight"?}], "probePath"?, "passSetCookie"?}</c>,
+/// plus <c>hashKey</c>, <c>balanceFactor</c> and <c>tableSize</c> for the hashing policies (see <c>Hashing/PoolHashingJson.cs</c>).
 /// This is the shape only; <see cref="TargetAllowlist"/> decides whether the targets may be used.
 /// Every rule a bad pool breaks is reported in one message, so a caller fixes it in one go.
 /// </summary>
@@ -86,7 +87,8 @@ public static partial class PoolDefinitionParser
             }
         }
 
-        return errors.Count > 0 ? (null, string.Join(" ", errors)) : (new PoolDefinition(policy, targets, probePath, passSetCookie), null);
+        var hashing = ParseHashing(body, policy, targets.Count, errors);
+        return errors.Count > 0 ? (null, string.Join(" ", errors)) : (new PoolDefinition(policy, targets, probePath, passSetCookie, hashing), null);
     }
 
     private static PoolTarget? ParseTarget(JsonElement item, int index, List<string> errors)
@@ -162,7 +164,7 @@ public static partial class PoolDefinitionParser
 }
 
 /// <summary>Writes a definition in the JSON shape <see cref="PoolDefinitionParser"/> reads.</summary>
-public static class PoolDefinitionJson
+public static partial class PoolDefinitionJson
 {
     /// <summary>The definition as pool JSON.</summary>
     public static string Write(PoolDefinition definition)
@@ -183,6 +185,7 @@ public static class PoolDefinitionJson
                 json.WriteBoolean("passSetCookie", true);
             }
 
+            WriteHashing(json, definition);
             json.WriteStartArray("targets");
             foreach (var target in definition.Targets)
             {

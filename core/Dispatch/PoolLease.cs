@@ -14,13 +14,17 @@ public enum PickStatus
 
     /// <summary>No target is left (e.g. the only other target was excluded for a retry).</summary>
     NoTarget,
+
+    /// <summary>The pool hashes by a key (ring-hash, maglev) and the request has none; see <see cref="PickResult.Detail"/>.</summary>
+    NoKey,
 }
 
 /// <summary>A pick: the chosen target and its lease, or why there is none.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Lease">The lease when <see cref="PickStatus.Picked"/>.</param>
 /// <param name="RetryAfter">Time until the first ejected target is readmitted, when <see cref="PickStatus.AllEjected"/>.</param>
-public sealed record PickResult(PickStatus Status, PoolLease? Lease = null, TimeSpan? RetryAfter = null);
+/// <param name="Detail">What key was missing, when <see cref="PickStatus.NoKey"/>.</param>
+public sealed record PickResult(PickStatus Status, PoolLease? Lease = null, TimeSpan? RetryAfter = null, string? Detail = null);
 
 /// <summary>
 /// An in-flight request counted against a target until it is recorded (or its lease expires).
@@ -32,7 +36,8 @@ public sealed record PickResult(PickStatus Status, PoolLease? Lease = null, Time
 /// <param name="LeaseId">Lease to release when recording the outcome.</param>
 /// <param name="Sequence">Position of this pick in the pool's shared sequence (all instances).</param>
 /// <param name="Samples">The two targets power-of-two-choices compared (empty for other policies).</param>
-public sealed record PoolLease(string Pool, string TargetId, TargetKind Kind, string Address, string LeaseId, long Sequence, IReadOnlyList<string> Samples);
+/// <param name="Route">Why a ring-hash or maglev pool chose this target (null for other policies).</param>
+public sealed record PoolLease(string Pool, string TargetId, TargetKind Kind, string Address, string LeaseId, long Sequence, IReadOnlyList<string> Samples, Hashing.HashRoute? Route = null);
 
 /// <summary>How a request to a target ended, for health and latency.</summary>
 public enum Outcome

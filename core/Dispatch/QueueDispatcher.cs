@@ -49,6 +49,8 @@ public sealed partial class QueueDispatcher(DispatchForwarder forwarder, Storage
         {
             case ForwardStatus.PoolNotFound:
                 return await RejectAsync(text, $"No pool named '{message.Pool}'.", cancellationToken);
+            case ForwardStatus.MissingKey:
+                return await RejectAsync(text, result.Detail ?? "The pool needs a hash key.", cancellationToken);
             case ForwardStatus.Relayed when result.StatusCode < 500:
                 if (result.StatusCode >= 400)
                 {

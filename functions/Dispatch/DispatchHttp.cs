@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Serverless.Core.Dispatch;
+using Serverless.Core.Dispatch.Hashing;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions.Dispatch;
@@ -18,6 +19,9 @@ internal static class DispatchHttp
         policy = view.Definition.Policy.Name(),
         probePath = view.Definition.ProbePath,
         passSetCookie = view.Definition.PassSetCookie,
+        hashing = view.Definition.Hashing is { } hashing
+            ? new { key = hashing.Key.Describe(), balanceFactor = hashing.BalanceFactor, tableSize = view.Definition.Policy == DispatchPolicy.Maglev ? hashing.TableSize : (int?)null }
+            : null,
         targets = view.Definition.Targets.Zip(view.Targets, (target, state) => new
         {
             id = target.Id,
@@ -37,13 +41,20 @@ internal static class DispatchHttp
 
     public static IActionResult ForwardResult(HttpRequest request, string pool, ForwardResult result)
     {
-        if (result.TargetId is { } target)
+        if (TargetHeader(result) is { } target)
         {
             request.HttpContext.Response.Headers[ForwardHeaders.TargetHeader] = target;
         }
 
+        if (result.Route is { } route && request.Headers[HashRoute.DebugHeader].Contains("hash", StringComparer.OrdinalIgnoreCase))
+        {
+            request.HttpContext.Response.Headers[HashRoute.KeyHashHeader] = KeyHash.Format(route.KeyHash);
+        }
+
         switch (result.Status)
         {
+            case ForwardStatus.MissingKey:
+                return Problem.BadRequest(result.Detail ?? "The pool needs a hash key.");
             case ForwardStatus.Relayed:
                 return new RelayedResponse(result);
             case ForwardStatus.PoolNotFound:
@@ -58,6 +69,10 @@ internal static class DispatchHttp
                 return Problem.Of(StatusCodes.Status502BadGateway, "Bad gateway", result.Detail, Attempts(result));
         }
     }
+
+    /// <summary>The target, and for the hashing policies why it was chosen: <c>t3; reason=bounded-load-spill</c>.</summary>
+    public static string? TargetHeader(ForwardResult result) =>
+        result.TargetId is not { } target ? null : result.Route is { } route ? $"{target}; reason={route.Reason}" : target;
 
     private static Dictionary<string, object?> Attempts(ForwardResult result) => new() { ["target"] = result.TargetId, ["attempts"] = result.Attempts };
 }

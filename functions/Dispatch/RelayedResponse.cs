@@ -16,7 +16,7 @@ internal sealed class RelayedResponse(ForwardResult result) : IActionResult
             response.Headers[group.Key] = group.Select(h => h.Value).ToArray();
         }
 
-        if (result.TargetId is { } target)
+        if (DispatchHttp.TargetHeader(result) is { } target)
         {
             response.Headers[ForwardHeaders.TargetHeader] = target;
         }

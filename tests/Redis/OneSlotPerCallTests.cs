@@ -78,6 +78,9 @@ public sealed class OneSlotPerCallTests(ServicesFixture services)
         Assert.NotNull(await store.GetAsync("orders"));
         Assert.Contains("orders", await store.ListAsync());
         Assert.True(await store.DeleteAsync("orders"));
+        await store.SaveAsync("carts", Pool("""{"policy":"maglev","hashKey":{"header":"X-Tenant"},"targets":[{"id":"a","url":"http://a.test"},{"id":"b","url":"http://b.test"}]}"""));
+        await store.RecordAsync((await store.PickAsync("carts", keyOf: _ => "tenant-1")).Lease!, Outcome.Released, null);
+        Assert.True(await store.DeleteAsync("carts"));
     }
 
     private static async Task ExerciseSearchAsync(SearchApp app)
