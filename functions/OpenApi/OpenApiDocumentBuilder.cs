@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Serverless.Core.Operability;
 
 namespace Serverless.Functions.OpenApi;
 
@@ -12,7 +13,6 @@ namespace Serverless.Functions.OpenApi;
 /// and the 400/503 problem answers every route can give. An operation may be a <c>$ref</c> to
 /// <c>#/components/x-operations/…</c> (one function on several methods); the copies replace the reference.
 /// </summary>
-/// <remarks>Merged by hand over System.Text.Json nodes: OpenAPI.NET models documents but has no fragment merge.</remarks>
 public static class OpenApiDocumentBuilder
 {
     private const string ResourcePrefix = "openapi/";
@@ -68,7 +68,7 @@ public static class OpenApiDocumentBuilder
     }
 
     private static string Function(JsonNode operation) =>
-        operation["x-function"]?.GetValue<string>() ?? throw new InvalidOperationException($"An operation lacks x-function: {operation.ToJsonString()[..Math.Min(120, operation.ToJsonString().Length)]}");
+        operation["x-function"]?.GetValue<string>() ?? throw new InvalidOperationException($"An operation lacks x-function (its summary: {operation["summary"]}).");
 
     private static string Write(JsonObject document) => document.ToJsonString(Indented) + "\n";
 

@@ -1,9 +1,13 @@
 using System.Text.Json.Nodes;
 
-namespace Serverless.Functions.OpenApi;
+namespace Serverless.Core.Operability;
 
-/// <summary>The merge and completion steps of <see cref="OpenApiDocumentBuilder"/>.</summary>
-internal static class OpenApiFragments
+/// <summary>
+/// Merging OpenAPI fragments (one per feature) into one document, and completing each operation from its
+/// <c>x-function</c> and <c>x-auth</c> members. The functions project's <c>OpenApiDocumentBuilder</c> drives it.
+/// </summary>
+/// <remarks>By hand over System.Text.Json nodes: OpenAPI.NET models documents but has no fragment merge.</remarks>
+public static class OpenApiFragments
 {
     private static readonly Dictionary<string, string[]> Security = new(StringComparer.Ordinal)
     {
@@ -45,7 +49,7 @@ internal static class OpenApiFragments
         }
     }
 
-    /// <summary>An operation, or a copy of the shared operation its <c>$ref</c> names.</summary>
+    /// <summary>An operation, or a copy of the shared operation (in <c>components/{sharedSection}</c>) its <c>$ref</c> names.</summary>
     public static JsonObject Resolve(JsonObject operation, JsonObject shared, string sharedSection)
     {
         var prefix = $"#/components/{sharedSection}/";
