@@ -183,6 +183,13 @@ run_app() {
   fi
 }
 
+# The status page test drives Debian's Chromium headless (tests/Status); a missing browser fails that test saying how to install it.
+ensure_chromium() {
+  have chromium || have chromium-browser && return 0
+  say "chromium missing; trying apt-get install chromium (the status page test runs it headless)"
+  apt_install chromium || say "Could not install chromium; the status page test will fail saying how"
+}
+
 # The cluster pass needs redis-cli (Debian's redis-tools, which redis-server pulls in) and a real redis-server.
 ensure_redis_cluster() {
   have redis-server && have redis-cli && return 0
@@ -208,6 +215,7 @@ cluster_pass_args() {
 
 run_tests() {
   setup
+  ensure_chromium
   if ! have func && [ -z "${FUNCTIONS_HOST_DIR:-}" ] && host_dir >/dev/null; then
     export FUNCTIONS_HOST_DIR; FUNCTIONS_HOST_DIR=$(host_dir)
   fi

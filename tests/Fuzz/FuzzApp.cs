@@ -15,18 +15,21 @@ internal sealed class FuzzApp(IHost host, string prefix, string sessionId) : Tes
 
     public string SessionId { get; } = sessionId;
 
-    public Microsoft.DurableTask.Client.DurableTaskClient Durable { get; } = new UnreachableDurableClient();
+    /// <summary>Where accepted durable input goes: nowhere for the fuzzer; a real backend's client for the OpenAPI example run.</summary>
+    public Microsoft.DurableTask.Client.DurableTaskClient Durable { get; set; } = new UnreachableDurableClient();
 
-    public static async Task<FuzzApp> StartAsync(ServicesFixture services, CancellationToken cancellationToken)
+    /// <summary>Starts an instance; <paramref name="settings"/> adds app settings (the OpenAPI example run allows its pool's hosts).</summary>
+    public static async Task<FuzzApp> StartAsync(ServicesFixture services, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var prefix = NewPrefix();
         var id = Guid.NewGuid().ToString("N")[..12];
-        var host = await StartHostAsync(services, prefix, new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Search:CatalogTable"] = $"fuzzcatalog{id}",
             ["Search:ChangeQueue"] = $"fuzz-changes-{id}",
             ["Search:SnapshotContainer"] = $"fuzz-index-{id}",
-        });
+        };
+        var host = await StartHostAsync(services, prefix, all);
         try
         {
             var index = (SearchIndex)host.Services.GetService(typeof(SearchIndex))!;

@@ -2,8 +2,10 @@ using Serverless.Functions.Counters;
 using Serverless.Functions.Dispatch;
 using Serverless.Functions.Health;
 using Serverless.Functions.Locks;
+using Serverless.Functions.OpenApi;
 using Serverless.Functions.Search;
 using Serverless.Functions.Sessions;
+using Serverless.Functions.Status;
 using Serverless.Functions.Transactions;
 
 namespace Serverless.Tests.Fuzz;
@@ -21,6 +23,8 @@ internal static class FuzzDrivers
     public static readonly IReadOnlyDictionary<string, FuzzDriver> All = new FuzzDriver[]
     {
         new("Health", "GET", (app, r, _) => app.Create<HealthFunction>().Run(r, Ct)),
+        new("OpenApi", "GET", (app, r, _) => Task.FromResult(app.Create<OpenApiFunction>().Get(r))),
+        new("Status", "GET", (app, r, _) => app.Create<StatusFunction>().Get(r, Ct)),
 
         new("CreateSession", "POST", (app, r, _) => app.Create<SessionFunctions>().Create(r, Ct))
         {
