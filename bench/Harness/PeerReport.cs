@@ -27,13 +27,13 @@ public static class PeerReport
     {
         ArgumentNullException.ThrowIfNull(samples);
         var text = new StringBuilder()
-            .AppendLine("| c | contender | ops/s | p50 µs | p99 µs | Redis commands/op | round trips/op | bytes allocated/op | ours ÷ this |")
-            .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| c | contender | ops/s | p50 µs | p99 µs | Redis commands/op | Redis CPU µs/op | round trips/op | bytes allocated/op | ours ÷ this |")
+            .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in samples)
         {
             var ours = samples.First(o => o.Kind == "ours" && o.Concurrency == s.Concurrency);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Concurrency} | {s.Contender} | {s.OpsPerSecond:N0} | {s.P50Us:F1} | {s.P99Us:F1} | {s.Costs.Commands:F2} | {s.Costs.RoundTrips:F2} | {s.Costs.Bytes:N0} | {(s.Kind == "ours" ? "" : $"{ours.OpsPerSecond / s.OpsPerSecond:F2}x")} |");
+                $"| {s.Concurrency} | {s.Contender} | {s.OpsPerSecond:N0} | {s.P50Us:F1} | {s.P99Us:F1} | {s.Costs.Commands:F2} | {s.Costs.RedisCpuUs:F1} | {s.Costs.RoundTrips:F2} | {s.Costs.Bytes:N0} | {(s.Kind == "ours" ? "" : $"{ours.OpsPerSecond / s.OpsPerSecond:F2}x")} |");
         }
 
         return text.ToString();

@@ -23,7 +23,7 @@ public static class SideBySide
             {
                 var result = await Throughput.MeasureValueTaskAsync(contenders[i].Name, concurrency, duration, contenders[i].Operation, probe);
                 runs[i].Add((result, probe.Last));
-                Console.WriteLine($"  {operation} c={concurrency} {contenders[i].Name}: {result.OpsPerSecond:N0} ops/s, {probe.Last.Commands:F2} cmds/op, {probe.Last.Bytes:N0} B/op");
+                Console.WriteLine($"  {operation} c={concurrency} {contenders[i].Name}: {result.OpsPerSecond:N0} ops/s, {probe.Last.Commands:F2} cmds/op, {probe.Last.Bytes:N0} B/op, {probe.Last.RedisCpuUs:F1} µs Redis CPU/op");
             }
         }
 
@@ -31,7 +31,8 @@ public static class SideBySide
             Median(runs[i].Select(r => r.Result.OpsPerSecond)),
             Median(runs[i].Select(r => r.Result.P50Ms * 1000)),
             Median(runs[i].Select(r => r.Result.P99Ms * 1000)),
-            new RedisProbe.Costs(Median(runs[i].Select(r => r.Costs.Commands)), Median(runs[i].Select(r => r.Costs.RoundTrips)), Median(runs[i].Select(r => r.Costs.Bytes)))))];
+            new RedisProbe.Costs(Median(runs[i].Select(r => r.Costs.Commands)), Median(runs[i].Select(r => r.Costs.RoundTrips)),
+                Median(runs[i].Select(r => r.Costs.Bytes)), Median(runs[i].Select(r => r.Costs.RedisCpuUs)))))];
     }
 
     public static double Median(IEnumerable<double> values)

@@ -41,7 +41,7 @@ public static class PeersBench
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"Redis: {context.Redis.Flavour}; each contender measured {Rounds} times in turn (A, B, C, A, B, C, …), {duration.TotalSeconds:F0} s each after warm-up; figures are medians. ") +
                 "Client and redis-server share the machine's 2 cores, and other work ran on it: only ratios within this run count. " +
                 "Redis commands/op counts every command redis-server executed (`INFO commandstats` delta: EVALSHA and the commands inside a script each count); " +
-                "round trips/op are the requests the shared connection sent; bytes allocated/op are the whole process's.")
+                "Redis CPU µs/op is redis-server's user + system CPU time (`INFO cpu` delta); round trips/op are the requests the shared connection sent; bytes allocated/op are the whole process's.")
             .AppendLine()
             .AppendLine(PeerReport.Summary(scenarios.Select(s => (IReadOnlyList<SideBySide.Sample>)s.Samples)))
             .AppendLine(CultureInfo.InvariantCulture, $"| 50 concurrent writers each set one attribute: updates kept | ours {lost.Ours} of 50 | RedisCache blob {lost.Peer} of 50 | |")

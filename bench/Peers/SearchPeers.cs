@@ -25,6 +25,7 @@ namespace Serverless.Bench.Peers;
 internal static class SearchPeers
 {
     private static readonly HybridCacheEntryOptions L2Only = new() { Flags = HybridCacheEntryFlags.DisableLocalCache };
+    private static readonly FusionCacheEntryOptions MemoryOnly = new() { SkipDistributedCacheRead = true, SkipDistributedCacheWrite = true };
     private static readonly FusionCacheEntryOptions FusionL2Only = new() { SkipMemoryCacheRead = true, SkipMemoryCacheWrite = true };
 
     public static async Task<(List<Sample> L1, List<Sample> L2)> HitsAsync(PeerContext context)
@@ -41,12 +42,13 @@ internal static class SearchPeers
         using var memory = new MemoryCache(new MemoryCacheOptions());
         memory.Set("k", engine.Search(query));
 
+        var fusionKey = SearchService.Key(query, index.Version);
         var l1 = await context.RowAsync("search L1 hit",
             new Contender("ours: SearchService.SearchAsync", "ours", () => Discard(search.SearchAsync(query))),
             new Contender("HybridCache, immutable type", "peer", () => Discard(hybrid.GetOrCreateAsync(HybridKey(query, index.Version), (engine, query), static (s, _) => ValueTask.FromResult(new CachedPage(s.engine.Search(s.query)))))),
+            new Contender("FusionCache.TryGet alone (the floor under ours)", "raw", () => { fusion.TryGet<SearchResult>(fusionKey, MemoryOnly); return ValueTask.CompletedTask; }),
             new Contender("MemoryCache.TryGetValue (raw)", "raw", () => { memory.TryGetValue("k", out _); return ValueTask.CompletedTask; }));
 
-        var fusionKey = SearchService.Key(query, index.Version);
         var raw = context.Connection.GetDatabase();
         await raw.StringSetAsync("raw:payload", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(engine.Search(query)));
         var l2 = await context.RowAsync("search L2 hit, empty L1",
@@ -78,6 +80,7 @@ internal static class SearchPeers
         }
 
         var ours = 0;
+        var searchesBefore = instances.Sum(i => i.GetRequiredService<SearchIndex>().SearchCount);
         var cold = new SearchRequest("running shoes", Sort: "price_desc").Parse().Query!;
         await Task.WhenAll(Enumerable.Range(0, requests).Select(i => Task.Run(async () =>
         {
@@ -87,6 +90,12 @@ internal static class SearchPeers
                 Interlocked.Increment(ref ours);
             }
         })));
+
+        var searched = instances.Sum(i => i.GetRequiredService<SearchIndex>().SearchCount) - searchesBefore;
+        if (searched != ours)
+        {
+            throw new InvalidOperationException($"{ours} responses said Miss but the index ran {searched} times.");
+        }
 
         var peers = new[] { Hybrid(context.Connection), Hybrid(second.GetRequiredService<IConnectionMultiplexer>()) };
         var runs = 0;
