@@ -1,6 +1,7 @@
 using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
 using Serverless.Bench.Locks;
+using Serverless.Bench.Peers;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 using Serverless.Bench.Transactions;
@@ -15,6 +16,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["locks"] = LockBench.RunAsync,
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
+    ["peers"] = PeersBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

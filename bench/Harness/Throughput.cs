@@ -11,16 +11,38 @@ public static class Throughput
         MeasureValueTaskAsync(name, concurrency, duration, () => new ValueTask(operation()));
 
     /// <summary>For operations that usually complete synchronously (no Task allocated per call).</summary>
-    public static async Task<Result> MeasureValueTaskAsync(string name, int concurrency, TimeSpan duration, Func<ValueTask> operation)
+    public static Task<Result> MeasureValueTaskAsync(string name, int concurrency, TimeSpan duration, Func<ValueTask> operation) =>
+        MeasureValueTaskAsync(name, concurrency, duration, operation, probe: null);
+
+    /// <summary>As above; <paramref name="probe"/> is started after the warm-up and stopped right after the measured part.</summary>
+    public static async Task<Result> MeasureValueTaskAsync(string name, int concurrency, TimeSpan duration, Func<ValueTask> operation, IProbe? probe)
     {
         ArgumentNullException.ThrowIfNull(operation);
         await RunAsync(concurrency, TimeSpan.FromMilliseconds(Math.Min(1000, duration.TotalMilliseconds / 3)), operation, null);
         var latencies = new List<double>[concurrency];
+        if (probe is not null)
+        {
+            await probe.StartAsync();
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var count = await RunAsync(concurrency, duration, operation, latencies);
         var elapsed = stopwatch.Elapsed.TotalSeconds;
+        if (probe is not null)
+        {
+            await probe.StopAsync(count);
+        }
+
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new Result(name, concurrency, count, count / elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    /// <summary>Reads counters around the measured part of a run (not the warm-up).</summary>
+    public interface IProbe
+    {
+        Task StartAsync();
+
+        Task StopAsync(long operations);
     }
 
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>

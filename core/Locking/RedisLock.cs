@@ -36,7 +36,9 @@ public sealed class RedisLock(
     /// </summary>
     public async Task<LockResult> TryAcquireAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        var ownerToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Span<byte> random = stackalloc byte[16];
+        RandomNumberGenerator.Fill(random);
+        var ownerToken = Convert.ToHexStringLower(random);
         var floor = 0L;
         for (var fetches = 0; ; fetches++)
         {

@@ -27,13 +27,15 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
             return SlowAsync(query, started, cancellationToken);
         }
 
-        var memory = cache.Fusion.TryGet<SearchResult>(Key(query, index.Version), MemoryOnly, cancellationToken);
+        // One dictionary lookup gives both the key (built once per catalog version, not per hit) and the hit counter.
+        var entry = hot.Entry(query);
+        var memory = cache.Fusion.TryGet<SearchResult>(entry.KeyAt(index.Version), MemoryOnly, cancellationToken);
         if (!memory.HasValue)
         {
             return MissAsync(query, started, cancellationToken);
         }
 
-        hot.Record(query);
+        entry.Increment();
         return ValueTask.FromResult(new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
     }
 

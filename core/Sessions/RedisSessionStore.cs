@@ -14,7 +14,7 @@ namespace Serverless.Core.Sessions;
 /// </summary>
 public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<SessionOptions> options, SessionRules rules, TimeProvider time)
 {
-    private const string AttributePrefix = "a:";
+    private const string AttributePrefix = SessionHash.AttributePrefix;
 
     private readonly IDatabase _db = redis.GetDatabase();
     private readonly SessionKeys _keys = new(keys);
@@ -75,7 +75,24 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var handle = SessionId.Handle(id);
-        var reply = await RunOnSessionAsync(handle, SessionScripts.GetAll.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs).Arg("fresh", RefreshWindowMs));
+        var key = _keys.Session(handle);
+
+        // Most reads need no script (a Lua call costs Redis more than this read): while the last slide is fresh and the
+        // deadline ahead, a plain HGETALL is the whole answer. Otherwise the script looks again, atomically, and
+        // slides the expiry or ends the session.
+        var hash = await _db.HashGetAllAsync(key);
+        if (hash.Length == 0)
+        {
+            return SessionResult.NotFound;
+        }
+
+        var now = Now;
+        if (SessionHash.TryReadMetadata(hash, out var metadata) && now < metadata.Deadline && now - metadata.Last < RefreshWindowMs)
+        {
+            return new(SessionStatus.Ok, ToSession(id, metadata, SessionHash.Attributes(hash)));
+        }
+
+        var reply = await RunOnSessionAsync(handle, SessionScripts.GetAll.Call().Key("session", key).Arg("now", now).Arg("idle", IdleMs).Arg("fresh", RefreshWindowMs));
         return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!, (long)reply[2])) : SessionResult.NotFound;
     }
 
@@ -279,50 +296,26 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
     // Reads within this window of the last slide do not slide again: hot reads stay one Redis command.
     private long RefreshWindowMs => Math.Min(1000, (long)options.Value.IdleTimeout.TotalMilliseconds / 20);
 
-    private Session FromHash(string id, RedisResult[] hash, long? lastAccess)
+    private Session FromHash(string id, RedisResult[] reply, long? lastAccess)
     {
-        var metadata = new RedisValue[5];
-        var json = new System.Text.StringBuilder("{");
-        for (var i = 0; i < hash.Length; i += 2)
-        {
-            var field = (string)hash[i]!;
-            var value = (RedisValue)hash[i + 1];
-            if (field.StartsWith(AttributePrefix, StringComparison.Ordinal))
-            {
-                // Names are validated to JSON-safe characters, so one document holds every attribute: one parse per read.
-                json.Append(json.Length > 1 ? ",\"" : "\"").Append(field, AttributePrefix.Length, field.Length - AttributePrefix.Length).Append("\":").Append((string?)value);
-                continue;
-            }
-
-            var slot = Array.IndexOf(MetadataFields, field);
-            if (slot >= 0)
-            {
-                metadata[slot] = value;
-            }
-        }
-
-        if (lastAccess is { } last)
-        {
-            metadata[1] = last;
-        }
-
-        var document = JsonDocument.Parse(json.Append('}').ToString()).RootElement.Clone();
-        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in document.EnumerateObject())
-        {
-            attributes[property.Name] = property.Value;
-        }
-
-        var results = new RedisResult[metadata.Length];
-        for (var i = 0; i < results.Length; i++)
-        {
-            results[i] = RedisResult.Create(metadata[i]);
-        }
-
-        return FromMetadata(id, results, attributes);
+        var hash = SessionHash.FromReply(reply);
+        SessionHash.TryReadMetadata(hash, out var metadata);
+        return ToSession(id, lastAccess is { } last ? metadata with { Last = last } : metadata, SessionHash.Attributes(hash));
     }
 
-    private static readonly string[] MetadataFields = ["m:created", "m:last", "m:principal", "m:version", "m:deadline"];
+    private Session ToSession(string id, SessionHash.Metadata m, Dictionary<string, JsonElement> attributes)
+    {
+        var principal = (string?)m.Principal;
+        return new Session(
+            id,
+            string.IsNullOrEmpty(principal) ? null : principal,
+            DateTimeOffset.FromUnixTimeMilliseconds(m.Created),
+            DateTimeOffset.FromUnixTimeMilliseconds(m.Last),
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(m.Last + IdleMs, m.Deadline)),
+            DateTimeOffset.FromUnixTimeMilliseconds(m.Deadline),
+            m.Version,
+            attributes);
+    }
 
     private Session FromMetadata(string id, RedisResult[] metadata, IEnumerable<KeyValuePair<string, JsonElement>> attributes)
     {

@@ -31,7 +31,7 @@ public sealed class OneSlotPerCallTests(ServicesFixture services)
         var world = new SearchWorld(services, new() { ["Sessions:MaxSessionsPerPrincipal"] = "1" });
         using var app = await world.StartAsync(s => s.Replace(ServiceDescriptor.Singleton(RecordingRedis.Wrap(inner, calls))));
 
-        await ExerciseSessionsAsync(app.Get<RedisSessionStore>());
+        await ExerciseSessionsAsync(app.Get<RedisSessionStore>(), new SessionKeys(app.Get<RedisKeys>()), inner.GetDatabase());
         await ExerciseDispatchAsync(app.Get<DispatchStore>());
         await ExerciseSearchAsync(app);
 
@@ -48,10 +48,13 @@ public sealed class OneSlotPerCallTests(ServicesFixture services)
         Assert.All(scripts, script => Assert.True(ran.Contains(Sha1(script.Script)), $"{script.Name} never ran in this test, so its keys were not checked"));
     }
 
-    private static async Task ExerciseSessionsAsync(RedisSessionStore store)
+    private static async Task ExerciseSessionsAsync(RedisSessionStore store, SessionKeys keys, IDatabase unrecorded)
     {
         var attributes = new Dictionary<string, JsonElement> { ["cart"] = JsonSerializer.SerializeToElement(1) };
         var unbound = (await store.CreateAsync(null, attributes)).Session!;
+        await store.GetAsync(unbound.Id);
+        // A read within the refresh window needs no script; one whose last slide is old runs the get script.
+        await unrecorded.HashSetAsync(keys.Session(SessionId.Handle(unbound.Id)), "m:last", 1);
         await store.GetAsync(unbound.Id);
         await store.GetAttributeAsync(unbound.Id, "cart");
         await store.UpdateAsync(unbound.Id, new Dictionary<string, JsonElement> { ["cart"] = JsonSerializer.SerializeToElement(2), ["gone"] = JsonSerializer.SerializeToElement<object?>(null) });

@@ -42,10 +42,16 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
     private readonly RedisKey _epoch = keys.Tagged("search", "hot", "epoch");
 
     /// <summary>Counts one hit locally.</summary>
-    public void Record(SearchQuery query)
+    public void Record(SearchQuery query) => Entry(query).Increment();
+
+    /// <summary>
+    /// The local counter of <paramref name="query"/>, which also keeps its cache key at the catalog version last
+    /// asked for: the search hot path looks it up once, takes the key from it and counts the hit on it.
+    /// </summary>
+    internal Pending Entry(SearchQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        _pending.GetOrAdd(query.CanonicalKey, static (_, q) => new Pending(q), query).Increment();
+        return _pending.GetOrAdd(query.CanonicalKey, static (_, q) => new Pending(q), query);
     }
 
     /// <summary>Sends the local counts to Redis; returns how many distinct queries were flushed.</summary>
@@ -54,7 +60,8 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
         var hits = new List<(string Query, int Count)>();
         foreach (var key in _pending.Keys)
         {
-            if (_pending.TryRemove(key, out var pending))
+            // A query looked up but never answered (it threw) has no hits and must not become hot.
+            if (_pending.TryRemove(key, out var pending) && pending.Count > 0)
             {
                 hits.Add((JsonSerializer.Serialize(pending.Query, HotQueryJson.Default.SearchQuery), pending.Count));
             }
@@ -116,12 +123,28 @@ public sealed class HotQueries(IConnectionMultiplexer redis, RedisKeys keys, IOp
 internal sealed class Pending(SearchQuery query)
 {
     private int _count;
+    private KeyAtVersion? _key;
 
     public SearchQuery Query => query;
+
+    /// <summary>The cache key at <paramref name="catalogVersion"/>, built once per version instead of once per hit.</summary>
+    public string KeyAt(long catalogVersion)
+    {
+        var key = Volatile.Read(ref _key);
+        if (key is null || key.Version != catalogVersion)
+        {
+            key = new KeyAtVersion(catalogVersion, SearchService.Key(query, catalogVersion));
+            Volatile.Write(ref _key, key);
+        }
+
+        return key.Key;
+    }
 
     public int Count => Volatile.Read(ref _count);
 
     public void Increment() => Interlocked.Increment(ref _count);
+
+    private sealed record KeyAtVersion(long Version, string Key);
 }
 
 [JsonSerializable(typeof(SearchQuery))]

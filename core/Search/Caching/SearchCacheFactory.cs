@@ -67,7 +67,7 @@ internal static class SearchCacheFactory
                 SearchJson.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
         };
         cache.SetupSerializer(new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(json), options.CompressionThresholdBytes));
-        cache.SetupDistributedCache(new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = Shared })));
+        cache.SetupDistributedCache(new CoalescingDistributedCache(new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = Shared }))));
         cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisBackplane>()));
         cache.SetupDistributedLocker(new RedisDistributedLocker(Options.Create(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisDistributedLocker>()));
         return cache;
