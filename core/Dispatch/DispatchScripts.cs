@@ -70,7 +70,7 @@ internal static class DispatchScripts
 
     // `lease` ms, `exclude` a target to leave out ('' = none), `r1` and `r2` random numbers in [0, 1), `penalty` latency
     // (ms) for a busy target with no latency sample yet.
-    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB} | {'missing'} | {'stale', targets}
+    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB, policy} | {'missing'} | {'stale', targets}
     //      | {'ejected', ms until the first readmission} | {'none'}.
     public static readonly RedisScript Pick = RedisScript.Named(
         "dispatch.pick", ["pool", "seq"], ["now", "slow", "decay", "targets", "lease", "leaseId", "exclude", "r1", "r2", "penalty"], Balancing + """
@@ -176,12 +176,13 @@ internal static class DispatchScripts
         redis.call('ZADD', chosen, now + ms, leaseId)
         redis.call('PEXPIRE', chosen, 2 * ms)
         local where = redis.call('HMGET', pool, pick.id .. ':kind', pick.id .. ':addr')
-        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or ''}
+        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or '', policy}
         """, restKeys: "leases");
 
     // `lease`: the target's lease set; `leaseId` '' = none (e.g. a probe); `outcome` 'ok' | 'fail' | 'release';
     // `sampleMs` latency (-1 = none); `threshold` failures to eject; `first` and `longest` ejection ms.
-    // Reply: {'ok'} | {'failed', consecutive failures} | {'ejected', until ms} | {'missing'}.
+    // Reply: {'ok'} | {'ok', 'readmitted'} (first success after an ejection and its slow start) | {'failed', consecutive
+    // failures} | {'ejected', until ms} (already ejected) | {'ejected', until ms, 'new'} | {'missing'}.
     public static readonly RedisScript Record = RedisScript.Named(
         "dispatch.record", ["pool", "lease"], ["now", "slow", "decay", "target", "leaseId", "outcome", "sampleMs", "threshold", "first", "longest"], Balancing + """
         local function f(name) return target .. ':' .. name end
@@ -218,6 +219,8 @@ internal static class DispatchScripts
           if streak > 0 and ejected <= now and now - since >= slow then
             write[#write + 1] = f('streak')
             write[#write + 1] = 0
+            flush()
+            return {'ok', 'readmitted'}
           end
           flush()
           return {'ok'}
@@ -230,7 +233,7 @@ internal static class DispatchScripts
         streak = math.min(streak + 1, 40)
         local untilAt = now + math.min(tonumber(first) * 2 ^ (streak - 1), tonumber(longest))
         redis.call('HSET', pool, f('fails'), 0, f('streak'), streak, f('until'), untilAt, f('since'), untilAt)
-        return {'ejected', untilAt}
+        return {'ejected', untilAt, 'new'}
         """);
 
     // `old`: the target list the caller believes the pool has ('' = no pool); `leaseIds`: the ids whose lease sets are

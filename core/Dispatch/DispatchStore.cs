@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 using StackExchange.Redis;
 
 namespace Serverless.Core.Dispatch;
@@ -170,13 +171,16 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
         switch ((string?)reply[0])
         {
             case "ok":
+                DispatchMetrics.Picked(pool, (string)reply[7]!, (string)reply[1]!);
                 var kind = (string?)reply[2] == "queue" ? TargetKind.Queue : TargetKind.Http;
                 return new PickResult(PickStatus.Picked, new PoolLease(pool, (string)reply[1]!, kind, (string)reply[3]!, leaseId, (long)reply[4], Samples((string?)reply[5], (string?)reply[6])));
             case "missing":
                 return new PickResult(PickStatus.PoolNotFound);
             case "ejected":
+                DispatchMetrics.NotPicked(pool, "all-ejected");
                 return new PickResult(PickStatus.AllEjected, RetryAfter: TimeSpan.FromMilliseconds((long)reply[1]));
             case "none":
+                DispatchMetrics.NotPicked(pool, "no-target");
                 return new PickResult(PickStatus.NoTarget);
             default:
                 throw new InvalidOperationException($"Unexpected pick reply '{reply[0]}'.");
@@ -209,6 +213,7 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             .Arg("first", (long)limits.EjectionBase.TotalMilliseconds)
             .Arg("longest", (long)limits.EjectionMax.TotalMilliseconds)
             .EvaluateAsync(_db))!;
+        DispatchMetrics.Recorded(pool, targetId, ejected: reply.Length > 2, readmitted: reply.Length > 1 && (string?)reply[1] == "readmitted");
         return (string?)reply[0] switch
         {
             "ejected" => new RecordResult(true, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)reply[1])),
