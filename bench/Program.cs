@@ -3,6 +3,7 @@ using Serverless.Bench.Dispatch;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
+using Serverless.Bench.Telemetry;
 using Serverless.Bench.Transactions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
@@ -14,6 +15,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["locks"] = LockBench.RunAsync,
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
+    ["telemetry"] = TelemetryBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -24,15 +24,16 @@ public sealed class CacheTelemetryTests(ServicesFixture services)
         await SearchWorld.SeedAsync(first, [Products.Make("h", "Wireless headphones")]);
         await second.Get<IndexSynchronizer>().CatchUpAsync(first.Index.Version, Ct);
         using var telemetry = new TelemetryCapture();
+        var lookups = LookupsFrom(telemetry);
 
         await first.QueryAsync("wireless");
         await first.QueryAsync("wireless");
         await first.QueryAsync("wireless");
         await second.QueryAsync("wireless");
 
-        Assert.Equal(1, Lookups(telemetry, "index", "miss"));
-        Assert.Equal(2, Lookups(telemetry, "memory", "hit-l1"));
-        Assert.Equal(1, Lookups(telemetry, "redis", "hit-l2"));
+        Assert.Equal(1, lookups("index", "miss"));
+        Assert.Equal(2, lookups("memory", "hit-l1"));
+        Assert.Equal(1, lookups("redis", "hit-l2"));
         Assert.Equal(0, telemetry.Sum("serverless.cache.stampede.waits"));
     }
 
@@ -48,6 +49,7 @@ public sealed class CacheTelemetryTests(ServicesFixture services)
         using var app = await world.StartAsync(s => s.AddSingleton<ISearchEngine>(sp => failing.Wrap(sp.GetRequiredService<SearchIndex>())));
         await SearchWorld.SeedAsync(app, [Products.Make("h", "Wireless headphones")]);
         using var telemetry = new TelemetryCapture();
+        var lookups = LookupsFrom(telemetry);
         await app.QueryAsync("wireless");
 
         // The condition under test is an expired entry: time has to pass.
@@ -56,8 +58,8 @@ public sealed class CacheTelemetryTests(ServicesFixture services)
         var stale = await app.QueryAsync("wireless");
 
         Assert.Equal(CacheOutcome.Stale, stale.Cache);
-        Assert.Equal(1, Lookups(telemetry, "fail-safe", "stale"));
-        Assert.Equal(1, Lookups(telemetry, "index", "miss"));
+        Assert.Equal(1, lookups("fail-safe", "stale"));
+        Assert.Equal(1, lookups("index", "miss"));
     }
 
     [Fact(Timeout = 60_000)]
@@ -81,7 +83,16 @@ public sealed class CacheTelemetryTests(ServicesFixture services)
         Assert.Equal(1, telemetry.Count("serverless.cache.stampede.wait.duration", (CacheMetrics.CacheTag, "search")));
     }
 
-    private static long Lookups(TelemetryCapture telemetry, string layer, string outcome) =>
+    // Lookups are an observable counter of the process's totals: each test counts from what it found at its start.
+    private static Func<string, string, long> LookupsFrom(TelemetryCapture telemetry)
+    {
+        string[] layers = ["memory", "redis", "index", "fail-safe"];
+        string[] outcomes = ["hit-l1", "hit-l2", "miss", "stale"];
+        var start = layers.Zip(outcomes).ToDictionary(p => p, p => Total(telemetry, p.First, p.Second));
+        return (layer, outcome) => Total(telemetry, layer, outcome) - start[(layer, outcome)];
+    }
+
+    private static long Total(TelemetryCapture telemetry, string layer, string outcome) =>
         telemetry.Sum("serverless.cache.lookups", (CacheMetrics.LayerTag, layer), (CacheMetrics.OutcomeTag, outcome));
 
     /// <summary>Wraps the real index so a test can make it fail (a fault injector, not a fake).</summary>
