@@ -4,6 +4,7 @@ using Serverless.Bench.Locks;
 using Serverless.Bench.Peers;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
+using Serverless.Bench.Telemetry;
 using Serverless.Bench.Transactions;
 
 // dotnet run -c Release --project bench -- <scenario> [seconds per measurement]
@@ -17,6 +18,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
     ["peers"] = PeersBench.RunAsync,
+    ["telemetry"] = TelemetryBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Dispatch;
 
@@ -21,6 +22,7 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
     public async Task<ForwardResult> ForwardAsync(ForwardRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var span = DispatchMetrics.StartForward(request.Pool);
         var first = await store.PickAsync(request.Pool, keyOf: request.HashKey);
         if (first.Lease is not { } lease)
         {
@@ -47,18 +49,21 @@ public sealed partial class DispatchForwarder(DispatchStore store, TargetSender 
     private async Task<TargetSender.Attempt> SendAndRecordAsync(PoolLease lease, ForwardRequest request, CancellationToken cancellationToken)
     {
         TargetSender.Attempt attempt;
+        DispatchMetrics.Sending(lease.Pool, lease.TargetId);
         try
         {
             attempt = await sender.SendAsync(lease, request, cancellationToken);
         }
         catch (Exception)
         {
+            DispatchMetrics.Sent(lease.Pool, lease.TargetId, null, failed: true);
             // Our caller went away, or the attempt threw before any answer: that says nothing about the target's
             // health, but the lease must not linger and skew the pool until it expires.
             await TryRecordAsync(lease, Outcome.Released, null);
             throw;
         }
 
+        DispatchMetrics.Sent(lease.Pool, lease.TargetId, attempt.Latency, attempt.Failed);
         var recorded = await TryRecordAsync(lease, attempt.Failed ? Outcome.Failure : Outcome.Success, attempt.Latency);
         if (attempt.Failed && recorded is { Ejected: true })
         {

@@ -72,7 +72,7 @@ internal static class DispatchScripts
     // (ms) for a busy target with no latency sample yet; for ring-hash and maglev: `gen` the pool generation the
     // caller's table was built from, `prefs` the key's target ids in preference order ('' = the request has no key),
     // `factor` the bounded-load factor c (other policies ignore the three).
-    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB, reason} | {'missing'} | {'stale', targets}
+    // Reply: {'ok', id, kind, address, seq, sampleA, sampleB, reason, policy} | {'missing'} | {'stale', targets}
     //      | {'ejected', ms until the first readmission} | {'none'} | {'rehash', json, gen} | {'nokey'}.
     // `reason` is 'hash', 'bounded-load-spill' or 'ejected-spill' for the hashing policies, '' for the others.
     public static readonly RedisScript Pick = RedisScript.Named(
@@ -217,12 +217,13 @@ internal static class DispatchScripts
         redis.call('ZADD', chosen, now + ms, leaseId)
         redis.call('PEXPIRE', chosen, 2 * ms)
         local where = redis.call('HMGET', pool, pick.id .. ':kind', pick.id .. ':addr')
-        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or '', reason}
+        return {'ok', pick.id, where[1], where[2], sequence, a and a.id or '', b and b.id or '', reason, policy}
         """, restKeys: "leases");
 
     // `lease`: the target's lease set; `leaseId` '' = none (e.g. a probe); `outcome` 'ok' | 'fail' | 'release';
     // `sampleMs` latency (-1 = none); `threshold` failures to eject; `first` and `longest` ejection ms.
-    // Reply: {'ok'} | {'failed', consecutive failures} | {'ejected', until ms} | {'missing'}.
+    // Reply: {'ok'} | {'ok', 'readmitted'} (first success after an ejection and its slow start) | {'failed', consecutive
+    // failures} | {'ejected', until ms} (already ejected) | {'ejected', until ms, 'new'} | {'missing'}.
     public static readonly RedisScript Record = RedisScript.Named(
         "dispatch.record", ["pool", "lease"], ["now", "slow", "decay", "target", "leaseId", "outcome", "sampleMs", "threshold", "first", "longest"], Balancing + """
         local function f(name) return target .. ':' .. name end
@@ -259,6 +260,8 @@ internal static class DispatchScripts
           if streak > 0 and ejected <= now and now - since >= slow then
             write[#write + 1] = f('streak')
             write[#write + 1] = 0
+            flush()
+            return {'ok', 'readmitted'}
           end
           flush()
           return {'ok'}
@@ -271,7 +274,7 @@ internal static class DispatchScripts
         streak = math.min(streak + 1, 40)
         local untilAt = now + math.min(tonumber(first) * 2 ^ (streak - 1), tonumber(longest))
         redis.call('HSET', pool, f('fails'), 0, f('streak'), streak, f('until'), untilAt, f('since'), untilAt)
-        return {'ejected', untilAt}
+        return {'ejected', untilAt, 'new'}
         """);
 
     // `old`: the target list the caller believes the pool has ('' = no pool); `leaseIds`: the ids whose lease sets are

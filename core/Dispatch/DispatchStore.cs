@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Dispatch.Hashing;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 using StackExchange.Redis;
 
 namespace Serverless.Core.Dispatch;
@@ -186,6 +187,7 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             switch ((string?)reply[0])
             {
                 case "ok":
+                    DispatchMetrics.Picked(pool, (string)reply[8]!, (string)reply[1]!);
                     var kind = (string?)reply[2] == "queue" ? TargetKind.Queue : TargetKind.Http;
                     var reason = (string?)reply[7];
                     if (string.IsNullOrEmpty(reason) && hashed is not null)
@@ -207,8 +209,10 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
                     _tables.Forget(pool);
                     return new PickResult(PickStatus.PoolNotFound);
                 case "ejected":
+                    DispatchMetrics.NotPicked(pool, "all-ejected");
                     return new PickResult(PickStatus.AllEjected, RetryAfter: TimeSpan.FromMilliseconds((long)reply[1]));
                 case "none":
+                    DispatchMetrics.NotPicked(pool, "no-target");
                     return new PickResult(PickStatus.NoTarget);
                 default:
                     throw new InvalidOperationException($"Unexpected pick reply '{reply[0]}'.");
@@ -242,6 +246,7 @@ public sealed class DispatchStore(IConnectionMultiplexer redis, RedisKeys keys, 
             .Arg("first", (long)limits.EjectionBase.TotalMilliseconds)
             .Arg("longest", (long)limits.EjectionMax.TotalMilliseconds)
             .EvaluateAsync(_db))!;
+        DispatchMetrics.Recorded(pool, targetId, ejected: reply.Length > 2, readmitted: reply.Length > 1 && (string?)reply[1] == "readmitted");
         return (string?)reply[0] switch
         {
             "ejected" => new RecordResult(true, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)reply[1])),

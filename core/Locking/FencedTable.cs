@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Storage;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Locking;
 
@@ -35,15 +36,17 @@ public sealed class FencedTable(StorageClients storage, IOptions<LockingOptions>
     }
 
     /// <summary>Writes <paramref name="value"/> when <paramref name="token"/> is not below the highest token seen.</summary>
-    public Task<FencedWrite> WriteAsync(string partition, string row, string value, long token, CancellationToken cancellationToken = default)
+    public async Task<FencedWrite> WriteAsync(string partition, string row, string value, long token, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(token);
-        return _table.UpdateAsync(partition, row, current =>
+        var write = await _table.UpdateAsync(partition, row, current =>
         {
             var highest = current?.GetInt64(TokenColumn) ?? 0;
             return token < highest
                 ? (null, new FencedWrite(false, highest))
                 : (new TableEntity(partition, row) { [ValueColumn] = value, [TokenColumn] = token }, new FencedWrite(true, token));
         }, cancellationToken);
+        LockMetrics.RefusedUnless(write.Accepted, backend: null, "fenced-write");
+        return write;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 using StackExchange.Redis;
 
 namespace Serverless.Core.Locking;
@@ -50,6 +51,7 @@ public sealed class RedisLock(
             switch ((long)result[0])
             {
                 case RedisLockScripts.Granted:
+                    LockMetrics.Granted(LockMetrics.Redis);
                     return new LockResult(LockOutcome.Granted, ownerToken, (long)result[1], sentAt + lease);
                 case RedisLockScripts.NeedsEpoch when fetches < MaxEpochFetches:
                     floor = FencingToken.Floor(await epochs.BumpAsync(name, cancellationToken));
@@ -67,13 +69,18 @@ public sealed class RedisLock(
         var deadline = time.GetUtcNow() + wait;
         var delay = TimeSpan.FromMilliseconds(5);
         var maxDelay = TimeSpan.FromMilliseconds(options.Value.RedisRetryMaxDelayMs);
-        while (true)
+        for (var tries = 0; ; tries++)
         {
             var result = await TryAcquireAsync(name, lease, cancellationToken);
             var left = deadline - time.GetUtcNow();
             if (result.Holds || left <= TimeSpan.Zero)
             {
                 return result;
+            }
+
+            if (tries == 0)
+            {
+                LockMetrics.Waited(LockMetrics.Redis);
             }
 
             // Jitter spreads competing waiters so they do not retry in lockstep.
@@ -88,6 +95,7 @@ public sealed class RedisLock(
     {
         var released = (long)await RedisLockScripts.Release.EvaluateAsync(
             Db, Keys(name), RedisLockScripts.ReleaseArgs(Value(owner, token), options.Value.RedisFenceIdle));
+        LockMetrics.RefusedUnless(released == 1, LockMetrics.Redis, "release");
         return released == 1 ? new LockResult(LockOutcome.Released, owner, token, null) : LockResult.Refused(LockOutcome.NotHolder);
     }
 
@@ -97,6 +105,7 @@ public sealed class RedisLock(
         var sentAt = time.GetUtcNow();
         var extended = (long)await RedisLockScripts.Extend.EvaluateAsync(
             Db, Keys(name), RedisLockScripts.ExtendArgs(Value(owner, token), lease, FenceTtl(lease)));
+        LockMetrics.RefusedUnless(extended == 1, LockMetrics.Redis, "extend");
         return extended == 1 ? new LockResult(LockOutcome.Extended, owner, token, sentAt + lease) : LockResult.Refused(LockOutcome.NotHolder);
     }
 

@@ -1,3 +1,5 @@
+using Serverless.Core.Telemetry;
+
 namespace Serverless.Core.Locking;
 
 /// <summary>
@@ -122,6 +124,7 @@ public sealed class RedisLockHandle : IAsyncDisposable
                 return true;
             }
 
+            LockMetrics.Expired(LockMetrics.Redis);
             MarkLost("the lock was gone or held by another owner at renewal");
             return false;
         }
@@ -133,6 +136,7 @@ public sealed class RedisLockHandle : IAsyncDisposable
                 return true;
             }
 
+            LockMetrics.Expired(LockMetrics.Redis);
             MarkLost($"renewals failed until the lease ran out ({ex.GetType().Name})");
             return false;
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Core.Search.Caching;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
+using Serverless.Core.Telemetry;
 using ZiggyCreatures.Caching.Fusion;
 
 namespace Serverless.Core.Search;
@@ -36,6 +37,7 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
         }
 
         entry.Increment();
+        CacheMetrics.Lookup(CacheOutcome.HitL1);
         return ValueTask.FromResult(new SearchResponse(memory.Value, CacheOutcome.HitL1, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
     }
 
@@ -65,6 +67,7 @@ public sealed class SearchService(SearchCache cache, ISearchEngine engine, Searc
         // Counted only once answered: a query that throws must never become hot, or every warm-up would run it again.
         hot.Record(query);
         var outcome = factory.Failed ? CacheOutcome.Stale : factory.Ran ? CacheOutcome.Miss : CacheOutcome.HitL2;
+        CacheMetrics.Lookup(outcome);
         return new SearchResponse(result, outcome, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

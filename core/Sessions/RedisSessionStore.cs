@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 using StackExchange.Redis;
 
 namespace Serverless.Core.Sessions;
@@ -59,11 +60,11 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             if (!await Index.AdmitAsync(principal, handle, now, deadline - now, limits))
             {
                 await _db.KeyDeleteAsync(_keys.Session(handle));
-                return new(SessionStatus.PrincipalLimitReached);
+                return SessionMetrics.Counted("create", new(SessionStatus.PrincipalLimitReached));
             }
         }
 
-        return new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, kept));
+        return SessionMetrics.Counted("create", new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, kept)));
     }
 
     /// <summary>The whole session; slides its expiry.</summary>
@@ -83,17 +84,17 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         var hash = await _db.HashGetAllAsync(key);
         if (hash.Length == 0)
         {
-            return SessionResult.NotFound;
+            return SessionMetrics.Counted("get", SessionResult.NotFound);
         }
 
         var now = Now;
         if (SessionHash.TryReadMetadata(hash, out var metadata) && now < metadata.Deadline && now - metadata.Last < RefreshWindowMs)
         {
-            return new(SessionStatus.Ok, ToSession(id, metadata, SessionHash.Attributes(hash)));
+            return SessionMetrics.Counted("get", new SessionResult(SessionStatus.Ok, ToSession(id, metadata, SessionHash.Attributes(hash))));
         }
 
         var reply = await RunOnSessionAsync(handle, SessionScripts.GetAll.Call().Key("session", key).Arg("now", now).Arg("idle", IdleMs).Arg("fresh", RefreshWindowMs));
-        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!, (long)reply[2])) : SessionResult.NotFound;
+        return SessionMetrics.Counted("get", Status(reply) == "ok" ? new(SessionStatus.Ok, FromHash(id, (RedisResult[])reply[1]!, (long)reply[2])) : SessionResult.NotFound);
     }
 
     /// <summary>The session's metadata and one attribute (absent from the result if not set); slides its expiry.</summary>
@@ -108,12 +109,12 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         var reply = await RunOnSessionAsync(handle, SessionScripts.GetOne.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs).Arg("field", AttributePrefix + name));
         if (Status(reply) != "ok")
         {
-            return SessionResult.NotFound;
+            return SessionMetrics.Counted("get-attribute", SessionResult.NotFound);
         }
 
         var value = (string?)reply[2];
         var attributes = value is null ? [] : new[] { KeyValuePair.Create(name, Parse(value)) };
-        return new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes));
+        return SessionMetrics.Counted("get-attribute", new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, attributes)));
     }
 
     /// <summary>
@@ -161,14 +162,14 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         var reply = await RunOnSessionAsync(handle, call);
-        return Status(reply) switch
+        return SessionMetrics.Counted("update", Status(reply) switch
         {
             "ok" => new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])),
             "missing" => SessionResult.NotFound,
             "version" => new(SessionStatus.VersionMismatch),
             "toomany" => new(SessionStatus.TooManyAttributes),
             var other => throw Unexpected(other),
-        };
+        });
     }
 
     /// <summary>Removes one attribute.</summary>
@@ -185,7 +186,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
         var handle = SessionId.Handle(id);
         var reply = await RunOnSessionAsync(handle, SessionScripts.Touch.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs));
-        return Status(reply) == "ok" ? new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])) : SessionResult.NotFound;
+        return SessionMetrics.Counted("touch", Status(reply) == "ok" ? new(SessionStatus.Ok, FromMetadata(id, (RedisResult[])reply[1]!, [])) : SessionResult.NotFound);
     }
 
     /// <summary>
@@ -208,7 +209,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
         var retired = await RunOnSessionAsync(handle, SessionScripts.Retire.Call().Key("session", _keys.Session(handle)).Arg("now", Now).Arg("idle", IdleMs));
         if (Status(retired) != "ok")
         {
-            return SessionResult.NotFound;
+            return SessionMetrics.Counted("rotate", SessionResult.NotFound);
         }
 
         await StepAsync(SessionSteps.RotateRetired);
@@ -233,11 +234,11 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
             {
                 // Revoked (or evicted) while rotating: the new session must not outlive that.
                 await _db.KeyDeleteAsync(newKey);
-                return SessionResult.NotFound;
+                return SessionMetrics.Counted("rotate", SessionResult.NotFound);
             }
         }
 
-        return new(SessionStatus.Ok, session);
+        return SessionMetrics.Counted("rotate", new(SessionStatus.Ok, session));
     }
 
     /// <summary>Ends a session. False when there was none.</summary>
@@ -250,6 +251,7 @@ public sealed class RedisSessionStore(IConnectionMultiplexer redis, RedisKeys ke
 
         var handle = SessionId.Handle(id);
         var reply = await RunAsync(SessionScripts.Delete.Call().Key("session", _keys.Session(handle)));
+        SessionMetrics.Count("delete", (int)reply[0] == 0 ? SessionStatus.NotFound : SessionStatus.Ok);
         if ((int)reply[0] == 0)
         {
             return false;

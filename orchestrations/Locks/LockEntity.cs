@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Locking;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Orchestrations.Locks;
 
@@ -66,6 +67,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         }
 
         State.Waiters.Add(waiter);
+        LockMetrics.Waited(LockMetrics.Entity);
         return new LockResult(LockOutcome.Queued, request.Owner, 0, null, State.Waiters.Count);
     }
 
@@ -76,6 +78,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         var now = ExpireIfDue();
         if (!IsHolder(request.Owner, request.Token))
         {
+            LockMetrics.Refused(LockMetrics.Entity, "release");
             return LockResult.Refused(LockOutcome.NotHolder);
         }
 
@@ -91,6 +94,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         var now = ExpireIfDue();
         if (!IsHolder(request.Owner, request.Token))
         {
+            LockMetrics.Refused(LockMetrics.Entity, "extend");
             return LockResult.Refused(LockOutcome.NotHolder);
         }
 
@@ -145,6 +149,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
         var now = time.GetUtcNow();
         if (State.Holder is not null && now >= State.ExpiresAt)
         {
+            LockMetrics.Expired(LockMetrics.Entity);
             Free(now);
         }
 
@@ -176,6 +181,7 @@ public sealed class LockEntity(TimeProvider time, IOptions<LockingOptions> optio
     private LockResult Grant(string owner, string? requestId, TimeSpan lease, DateTimeOffset now)
     {
         State.LastToken++;
+        LockMetrics.Granted(LockMetrics.Entity);
         State.Holder = owner;
         State.OwnerToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         State.GrantRequestId = requestId;

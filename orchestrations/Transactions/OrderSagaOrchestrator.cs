@@ -14,7 +14,10 @@ public sealed class OrderSagaOrchestrator : TaskOrchestrator<TransactionInput, T
     private static readonly ParticipantName[] Steps = [ParticipantName.Inventory, ParticipantName.Payments, ParticipantName.Shipping];
 
     /// <inheritdoc />
-    public override async Task<TransactionOutcome> RunAsync(TaskOrchestrationContext context, TransactionInput input)
+    public override Task<TransactionOutcome> RunAsync(TaskOrchestrationContext context, TransactionInput input) =>
+        TransactionMeasure.RunAsync(context, Core.Telemetry.TransactionMetrics.Saga, () => RunCoreAsync(context, input));
+
+    private static async Task<TransactionOutcome> RunCoreAsync(TaskOrchestrationContext context, TransactionInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);

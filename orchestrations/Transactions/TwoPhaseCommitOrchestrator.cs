@@ -14,7 +14,10 @@ public sealed class TwoPhaseCommitOrchestrator : TaskOrchestrator<TransactionInp
     private static readonly ParticipantName[] Participants = [ParticipantName.Inventory, ParticipantName.Payments, ParticipantName.Shipping];
 
     /// <inheritdoc />
-    public override async Task<TransactionOutcome> RunAsync(TaskOrchestrationContext context, TransactionInput input)
+    public override Task<TransactionOutcome> RunAsync(TaskOrchestrationContext context, TransactionInput input) =>
+        TransactionMeasure.RunAsync(context, Core.Telemetry.TransactionMetrics.TwoPhaseCommit, () => RunCoreAsync(context, input));
+
+    private static async Task<TransactionOutcome> RunCoreAsync(TaskOrchestrationContext context, TransactionInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
@@ -69,7 +70,8 @@ internal static class SearchCacheFactory
         cache.SetupSerializer(new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(json), options.CompressionThresholdBytes));
         cache.SetupDistributedCache(new CoalescingDistributedCache(new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = Shared }))));
         cache.SetupBackplane(new RedisBackplane(Options.Create(new RedisBackplaneOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisBackplane>()));
-        cache.SetupDistributedLocker(new RedisDistributedLocker(Options.Create(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisDistributedLocker>()));
+        cache.SetupDistributedLocker(new CacheStampedeLocker(
+            new RedisDistributedLocker(Options.Create(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = Shared }), loggers.CreateLogger<RedisDistributedLocker>()), "search"));
         return cache;
     }
 
