@@ -53,6 +53,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessDispatch(configuration);
         services.AddServerlessLocking(configuration);
         services.AddServerlessTransactions(configuration);
+        services.AddServerlessRecords(configuration);
         return services;
     }
 
