@@ -26,6 +26,8 @@ internal sealed class FuzzApp(IHost host, string prefix, string sessionId) : Tes
             ["Search:CatalogTable"] = $"fuzzcatalog{id}",
             ["Search:ChangeQueue"] = $"fuzz-changes-{id}",
             ["Search:SnapshotContainer"] = $"fuzz-index-{id}",
+            ["Records:Table"] = $"fuzzrecords{id}",
+            ["Records:Collections:fuzz:Policy"] = "write-behind",
         });
         try
         {
