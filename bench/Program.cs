@@ -2,6 +2,7 @@ using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
 using Serverless.Bench.Eviction;
 using Serverless.Bench.Locks;
+using Serverless.Bench.Records;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 using Serverless.Bench.Transactions;
@@ -16,6 +17,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
     ["eviction"] = EvictionBench.RunAsync,
+    ["records"] = RecordBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();
