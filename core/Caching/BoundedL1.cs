@@ -85,8 +85,10 @@ public sealed class BoundedL1
 
             if (_epochs[stripe] != epoch)
             {
-                // Refused, but the caller has seen a newer version than the one held: drop that, so this instance never
-                // answers older than what one of its callers already saw (reads do not go backwards here).
+                // Refused, but the caller has seen this version, so nothing older may be answered here from now on: drop
+                // the older entry and count a drop, which also refuses every fill that began before (one of those may
+                // carry an older version whose own drop has not arrived yet). Reads on one instance never go backwards.
+                _epochs[stripe]++;
                 if (holds)
                 {
                     _cache.TryRemove(key);
