@@ -1,7 +1,9 @@
 using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
+using Serverless.Bench.Eviction;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Peers;
+using Serverless.Bench.Records;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
 using Serverless.Bench.Telemetry;
@@ -19,6 +21,8 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["cluster"] = ClusterBench.RunAsync,
     ["peers"] = PeersBench.RunAsync,
     ["telemetry"] = TelemetryBench.RunAsync,
+    ["eviction"] = EvictionBench.RunAsync,
+    ["records"] = RecordBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -54,6 +54,7 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessLocking(configuration);
         services.AddServerlessTransactions(configuration);
         services.AddServerlessOperability();
+        services.AddServerlessRecords(configuration);
         return services;
     }
 

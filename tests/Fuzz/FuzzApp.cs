@@ -28,6 +28,8 @@ internal sealed class FuzzApp(IHost host, string prefix, string sessionId) : Tes
             ["Search:CatalogTable"] = $"fuzzcatalog{id}",
             ["Search:ChangeQueue"] = $"fuzz-changes-{id}",
             ["Search:SnapshotContainer"] = $"fuzz-index-{id}",
+            ["Records:Table"] = $"fuzzrecords{id}",
+            ["Records:Collections:fuzz:Policy"] = "write-behind",
         };
         var host = await StartHostAsync(services, prefix, all);
         try

@@ -3,6 +3,7 @@ using Serverless.Functions.Dispatch;
 using Serverless.Functions.Health;
 using Serverless.Functions.Locks;
 using Serverless.Functions.OpenApi;
+using Serverless.Functions.Records;
 using Serverless.Functions.Search;
 using Serverless.Functions.Sessions;
 using Serverless.Functions.Status;
@@ -133,6 +134,21 @@ internal static class FuzzDrivers
             FreeRoute = Set("path"),
             Query = Map(("x", "1")),
             Body = """{"any":"json"}""",
+        },
+
+        // The fuzz app configures one write-behind collection, "fuzz" (see FuzzApp).
+        new("GetRecord", "GET", (app, r, v) => app.Create<RecordFunctions>().Get(r, v["collection"], v["key"], Ct))
+        {
+            Route = Map(("collection", "fuzz"), ("key", "fuzz-key")),
+        },
+        new("PutRecord", "PUT", (app, r, v) => app.Create<RecordFunctions>().Put(r, v["collection"], v["key"], Ct))
+        {
+            Route = Map(("collection", "fuzz"), ("key", "fuzz-key")),
+            Body = """{"name":"fuzz","n":1}""",
+        },
+        new("DeleteRecord", "DELETE", (app, r, v) => app.Create<RecordFunctions>().Delete(r, v["collection"], v["key"], Ct))
+        {
+            Route = Map(("collection", "fuzz"), ("key", "fuzz-key")),
         },
     }.ToDictionary(d => d.Function, StringComparer.Ordinal);
 
