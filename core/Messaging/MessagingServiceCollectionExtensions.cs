@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Core.Messaging;
+using Serverless.Core.Messaging.Outbox;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +18,9 @@ public static class MessagingServiceCollectionExtensions
         services.TryAddSingleton<Inbox>();
         services.TryAddSingleton<MessagePipeline>();
         services.TryAddSingleton<AppQueues>();
+        services.TryAddSingleton<QueueAdmin>();
+        services.TryAddSingleton<OutboxStore>();
+        services.TryAddSingleton<OutboxRelay>();
         return services;
     }
 

@@ -38,6 +38,7 @@ public sealed class CatalogFunctions(
             return Problem.BadRequest("Some products are invalid; nothing was accepted.", new Dictionary<string, object?> { ["errors"] = errors });
         }
 
+        // Recorded in the outbox before the 202 (all of the batch, or on a failure nothing), then relayed to the queue.
         var messages = await queue.EnqueueAsync(new CatalogChange(products!, []), cancellationToken);
         return new AcceptedResult((string?)null, new { accepted = products.Count, messages });
     }

@@ -12,11 +12,11 @@ using Xunit;
 namespace Serverless.Tests.Messaging;
 
 /// <summary>An app instance with its own inbox table and work queue, and a handler whose effects are counted.</summary>
-internal sealed class MessagingApp(IHost host, string prefix, string queue) : TestApp(host, prefix)
+internal sealed class MessagingApp(IHost host, string prefix, CountingHandler handler) : TestApp(host, prefix)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public CountingHandler Handler { get; } = new(queue);
+    public CountingHandler Handler { get; } = handler;
 
     public MessagePipeline Pipeline => Get<MessagePipeline>();
 
@@ -24,7 +24,9 @@ internal sealed class MessagingApp(IHost host, string prefix, string queue) : Te
 
     public QueueClient Poison => Get<StorageClients>().Queues.GetQueueClient(PoisonQueue.For(Handler.Queue));
 
-    public static async Task<MessagingApp> StartAsync(ServicesFixture services, TimeProvider? time = null, int maxAttempts = 3, string backoffBase = "00:00:01", string backoffCap = "00:00:02")
+    /// <summary>An app whose <see cref="Handler"/> is, when <paramref name="registered"/>, a consumer registered like any feature's.</summary>
+    public static async Task<MessagingApp> StartAsync(
+        ServicesFixture services, TimeProvider? time = null, int maxAttempts = 3, string backoffBase = "00:00:01", string backoffCap = "00:00:02", bool registered = false)
     {
         var prefix = NewPrefix();
         var id = Guid.NewGuid().ToString("N")[..12];
@@ -36,7 +38,15 @@ internal sealed class MessagingApp(IHost host, string prefix, string queue) : Te
             [$"Messaging:Consumers:{CountingHandler.Name}:BackoffCap"] = backoffCap,
             [$"Messaging:Consumers:{CountingHandler.Name}:ClaimLease"] = "00:00:30",
         };
-        var app = new MessagingApp(await StartHostAsync(services, prefix, settings, time), prefix, "work-" + id);
+        var handler = new CountingHandler("work-" + id);
+        var host = await StartHostAsync(services, prefix, settings, time, s =>
+        {
+            if (registered)
+            {
+                s.AddSingleton(handler).AddMessageHandler<CountingHandler, Work>();
+            }
+        });
+        var app = new MessagingApp(host, prefix, handler);
         await app.Queue.CreateIfNotExistsAsync(cancellationToken: Ct);
         return app;
     }
