@@ -25,7 +25,7 @@ public sealed class QueueAdminEndToEndTests(HostFixture fixture)
         var pool = $"replay-{Guid.NewGuid():N}"[..20];
         var queue = fixture.Get<StorageClients>().Queues.GetQueueClient(QueueDispatcher.QueueName);
         await queue.CreateIfNotExistsAsync(cancellationToken: Ct);
-        await queue.SendMessageAsync($$"""{"pool":"{{pool}}","path":"/replayed","payload":{"pool":"{{pool}}"}}""", Ct);
+        await queue.SendMessageAsync($$$"""{"pool":"{{{pool}}}","path":"/replayed","payload":{"pool":"{{{pool}}}"}}""", Ct);
 
         var peeked = await Eventually.GetAsync(() => Answer.SendAsync(client, HttpMethod.Get, $"queues/{QueueDispatcher.QueueName}/poison"),
             a => a.Status == 200 && a.Json.GetProperty("messages").EnumerateArray().Any(m => m.GetProperty("body").GetString()!.Contains(pool, StringComparison.Ordinal)),
