@@ -86,8 +86,7 @@ public sealed class OutboxTests(ServicesFixture services)
     [Fact(Timeout = 60_000)]
     public async Task ANeedsAttentionItemRecordedTwiceRaisesOneAlertThroughTheOutbox()
     {
-        var prefix = "tx" + Guid.NewGuid().ToString("N")[..10];
-        using var app = await new SearchWorld(services, new() { ["Transactions:TablePrefix"] = prefix }).StartAsync();
+        using var app = await StartAsync(new() { ["Transactions:TablePrefix"] = "tx" + Guid.NewGuid().ToString("N")[..10] });
         var log = app.Get<AttentionLog>();
 
         await log.RecordAsync("txn-outbox", ParticipantName.Payments, "Commit", "payments down", Ct);
@@ -101,10 +100,10 @@ public sealed class OutboxTests(ServicesFixture services)
 
     // A table per test (SearchWorld sets the catalog's; the outbox and inbox need theirs), and a short relay lease so
     // the timer's pass after a crash comes within the test.
-    private async Task<SearchApp> StartAsync()
+    private async Task<SearchApp> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
-        var app = await new SearchWorld(services, new() { ["Messaging:OutboxTable"] = "outbox" + id, ["Messaging:InboxTable"] = "inbox" + id }).StartAsync();
+        var app = await new SearchWorld(services, new(settings ?? []) { ["Messaging:OutboxTable"] = "outbox" + id, ["Messaging:InboxTable"] = "inbox" + id }).StartAsync();
         app.Get<OutboxRelay>().Lease = TimeSpan.FromSeconds(1);
         return app;
     }
