@@ -1,5 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Serverless.Core.Messaging.Outbox;
 
 namespace Serverless.Core.Transactions;
 
@@ -12,12 +15,13 @@ namespace Serverless.Core.Transactions;
 public sealed record AttentionItem(string TransactionId, ParticipantName Participant, string Operation, string Reason, DateTimeOffset RecordedAt);
 
 /// <summary>
-/// Needs-attention records: a Table row (the list an operator works through) and a queue message (the alert).
-/// Recording is idempotent per transaction, participant and operation; the message is at-least-once.
+/// Needs-attention records: a Table row (the list an operator works through) and a queue message (the alert), sent
+/// through the transactional outbox. Recording is idempotent per transaction, participant and operation: the row is
+/// replaced, and the outbox batch has an id made from the three, so a retried activity records one alert.
 /// </summary>
-public sealed class AttentionLog(TransactionTables tables, TimeProvider time)
+public sealed class AttentionLog(TransactionTables tables, OutboxStore outbox, OutboxRelay relay, TimeProvider time)
 {
-    /// <summary>Records the item and sends its queue message.</summary>
+    /// <summary>Records the item and its alert message.</summary>
     public async Task<AttentionItem> RecordAsync(string transactionId, ParticipantName participant, string operation, string reason, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(transactionId);
@@ -30,9 +34,14 @@ public sealed class AttentionLog(TransactionTables tables, TimeProvider time)
             ["Reason"] = reason.Length > 4_000 ? reason[..4_000] : reason,
             ["RecordedAt"] = item.RecordedAt,
         }, TableUpdateMode.Replace, ct);
-        await tables.AttentionQueue.SendMessageAsync(JsonSerializer.Serialize(item), ct);
+        var batch = await outbox.RecordAsync(tables.AttentionQueue.Name, [JsonSerializer.Serialize(item)], BatchId(transactionId, participant, operation), ct);
+        await relay.NudgeAsync(batch, ct);
         return item;
     }
+
+    // Table keys refuse some characters a transaction id could hold: a hash is one key per item whatever the id.
+    private static string BatchId(string transactionId, ParticipantName participant, string operation) =>
+        "attention-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{transactionId}/{participant}/{operation}")))[..32];
 
     /// <summary>Everything recorded for one transaction.</summary>
     public async Task<IReadOnlyList<AttentionItem>> ForAsync(string transactionId, CancellationToken ct = default)

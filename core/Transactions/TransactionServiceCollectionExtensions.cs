@@ -22,6 +22,7 @@ public static class TransactionServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<TransactionTables>();
+        services.AddAppQueue(sp => sp.GetRequiredService<TransactionTables>().AttentionQueue.Name);
         services.TryAddSingleton<TransactionParticipants>();
         services.TryAddSingleton<DecisionLog>();
         services.TryAddSingleton<AttentionLog>();

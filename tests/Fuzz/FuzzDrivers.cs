@@ -4,6 +4,7 @@ using Serverless.Functions.Health;
 using Serverless.Functions.Locks;
 using Serverless.Functions.OpenApi;
 using Serverless.Functions.Records;
+using Serverless.Functions.Queues;
 using Serverless.Functions.Search;
 using Serverless.Functions.Sessions;
 using Serverless.Functions.Status;
@@ -150,6 +151,24 @@ internal static class FuzzDrivers
         {
             Route = Map(("collection", "fuzz"), ("key", "fuzz-key")),
         },
+        // On the fuzz app's own catalog queue: the shared dispatch-requests-poison holds other tests' messages.
+        new("ListQueues", "GET", (app, r, _) => app.Create<QueueAdminFunctions>().List(r, Ct)),
+        new("PeekPoison", "GET", (app, r, v) => app.Create<QueueAdminFunctions>().Peek(r, AppQueue(app, v["queue"]), Ct))
+        {
+            Route = Map(("queue", ChangeQueueRoute)),
+            Query = Map(("max", "10")),
+            RejectQuery = Set([.. FuzzInputs.QueryValues.Select(v => $"max:{v.Label}")]),
+        },
+        new("ReplayPoison", "POST", (app, r, v) => app.Create<QueueAdminFunctions>().Replay(r, AppQueue(app, v["queue"]), Ct))
+        {
+            Route = Map(("queue", ChangeQueueRoute)),
+            Query = Map(("all", "true")),
+            RejectQuery = Set([.. FuzzInputs.QueryValues.Select(v => $"all:{v.Label}")]),
+        },
+        new("PurgePoison", "DELETE", (app, r, v) => app.Create<QueueAdminFunctions>().Purge(r, AppQueue(app, v["queue"]), Ct))
+        {
+            Route = Map(("queue", ChangeQueueRoute)),
+        },
     }.ToDictionary(d => d.Function, StringComparer.Ordinal);
 
     private static FuzzDriver Order(string function, Func<TransactionFunctions, Microsoft.AspNetCore.Http.HttpRequest, Microsoft.DurableTask.Client.DurableTaskClient, Task<Microsoft.AspNetCore.Mvc.IActionResult>> start) =>
@@ -162,6 +181,11 @@ internal static class FuzzDrivers
             RequiredHeaders = Set(TransactionFunctions.IdempotencyKeyHeader),
             Durable = true,
         };
+
+    private const string ChangeQueueRoute = "{changes}";
+
+    private static string AppQueue(FuzzApp app, string queue) =>
+        queue == ChangeQueueRoute ? app.Get<Microsoft.Extensions.Options.IOptions<Serverless.Core.Search.SearchOptions>>().Value.ChangeQueue : queue;
 
     private static string Session(FuzzApp app, string id) => id == SessionRoute ? app.SessionId : id;
 

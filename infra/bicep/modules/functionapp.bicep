@@ -102,6 +102,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Dispatch__ProbeSchedule: '*/30 * * * * *'
     Transactions__RecoverySchedule: '0 */1 * * * *'
     History__PurgeSchedule: '0 0 * * * *'
+    Messaging__OutboxRelaySchedule: '*/30 * * * * *'
     History__Retention: '7.00:00:00'
   }
 }

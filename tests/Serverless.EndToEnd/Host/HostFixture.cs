@@ -49,6 +49,7 @@ public sealed class HostFixture : IAsyncLifetime
         // Recovery resolves only reservations older than this; the scenario makes one that old on purpose.
         ["Transactions:RecoverAfter"] = "00:00:05",
         ["History:PurgeSchedule"] = "*/2 * * * * *",
+        ["Messaging:OutboxRelaySchedule"] = "*/2 * * * * *",
         // Long enough that the other scenarios read their finished instances before the purge takes them.
         ["History:Retention"] = HistoryRetention.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     };
