@@ -4,6 +4,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Storage;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Messaging;
 
@@ -69,6 +70,7 @@ public sealed partial class MessagePipeline(
                 LogClaimLost(logger, handler.Consumer, envelope.Id);
             }
 
+            MessagingMetrics.MessageHandled(handler.Consumer);
             return new PipelineOutcome(PipelineAction.Handled, attempt);
         }
 
@@ -87,6 +89,7 @@ public sealed partial class MessagePipeline(
         var backoff = WholeSeconds(Backoff.Delay(attempt, settings.BackoffBase, settings.BackoffCap, Jitter));
         await SendAsync(handler.Queue, envelope with { Attempt = attempt + 1, Error = error }, backoff, cancellationToken);
         LogRetry(logger, handler.Consumer, envelope.Id, attempt, backoff, error);
+        MessagingMetrics.MessageRetried(handler.Consumer);
         return new PipelineOutcome(PipelineAction.Retried, attempt, backoff, error);
     }
 
@@ -141,6 +144,7 @@ public sealed partial class MessagePipeline(
         await EnsureCreatedAsync(poison);
         await poison.SendMessageAsync((envelope with { Error = error }).ToText(), visibilityTimeout: null, timeToLive: NeverExpires, ct);
         LogPoisoned(logger, envelope.Consumer ?? "", envelope.SourceQueue, envelope.Attempt, error);
+        MessagingMetrics.MessagePoisoned(envelope.Consumer ?? envelope.SourceQueue);
         return new PipelineOutcome(PipelineAction.Poisoned, envelope.Attempt, Error: error);
     }
 

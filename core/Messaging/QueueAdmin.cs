@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Serverless.Core.Storage;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Messaging;
 
@@ -111,6 +112,7 @@ public sealed class QueueAdmin(StorageClients storage, AppQueues queues, Inbox i
                 {
                     var again = envelope with { Attempt = 1, ReplayCount = envelope.ReplayCount + 1, LastSeen = time.GetUtcNow(), SourceQueue = queue.Name };
                     await source.SendMessageAsync(again.ToText(), ct);
+                    MessagingMetrics.MessageReplayed(envelope.Consumer ?? queue.Name);
                     replayed++;
                 }
 

@@ -1,4 +1,6 @@
+using Azure.Storage.Queues.Models;
 using Serverless.Core.Dispatch;
+using Serverless.Core.Messaging;
 using Serverless.Testing;
 using Xunit;
 
@@ -16,13 +18,18 @@ public sealed class HashQueueDispatchTests(ServicesFixture services)
         await using var a = await Backend.StartAsync("a");
         using var app = await DispatchApp.StartAsync(services);
         await app.SavePoolAsync("keyed", $$"""{"policy":"ring-hash","hashKey":{"query":"tenant"},"targets":[{"id":"a","url":"{{a.Url}}"}]}""");
-        var keyless = $$"""{"pool":"keyed","path":"/orders/{{Guid.NewGuid():N}}"}""";
+        var keyless = $$"""{"pool":"keyed","path":"/orders/{{Guid.NewGuid():N}}","idempotencyKey":"{{Guid.NewGuid():N}}"}""";
 
-        Assert.Equal(QueueDispatcher.Handling.Delivered, await app.Queue.HandleAsync("""{"pool":"keyed","path":"/orders?tenant=acme"}""", Ct));
-        Assert.Equal(QueueDispatcher.Handling.Rejected, await app.Queue.HandleAsync(keyless, Ct));
+        Assert.Equal(PipelineAction.Handled, (await ProcessAsync(app, $$"""{"pool":"keyed","path":"/orders?tenant=acme","idempotencyKey":"{{Guid.NewGuid():N}}"}""")).Action);
+        Assert.Equal(PipelineAction.Poisoned, (await ProcessAsync(app, keyless)).Action);
 
         Assert.Equal(1, a.Requests);
-        var poison = app.Storage.Queues.GetQueueClient(QueueDispatcher.PoisonQueueName);
-        Assert.Contains((await poison.PeekMessagesAsync(32, Ct)).Value, m => m.MessageText == keyless);
+        var poison = app.Storage.Queues.GetQueueClient(PoisonQueue.For(QueueDispatcher.QueueName));
+        var peeked = (await poison.PeekMessagesAsync(32, Ct)).Value.Select(m => MessageEnvelope.TryRead(m.MessageText)).ToList();
+        Assert.Contains(peeked, e => e?.Body == keyless && e.Consumer == QueueDispatcher.ConsumerName);
     }
+
+    // What the trigger hands the pipeline: a message of its own id as first delivered.
+    private static Task<PipelineOutcome> ProcessAsync(DispatchApp app, string text) =>
+        app.Get<MessagePipeline>().ProcessAsync(app.Queue, QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "pop", BinaryData.FromString(text), 1), Ct);
 }
