@@ -33,35 +33,37 @@ public sealed partial class RecordsOptions : IValidatableObject
     /// <summary>The collections by name (<c>Records:Collections:&lt;name&gt;:Policy</c> …); a request for any other is a 404.</summary>
     public Dictionary<string, CollectionOptions> Collections { get; } = new(StringComparer.Ordinal);
 
+    // A field, not a call inside the message: the settings reference reads messages from the IL, where a call splits them.
+    private static readonly string PolicyNames = string.Join(", ", WritePolicies.Names);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, collection) in Collections)
         {
-            var setting = $"Records:Collections:{name}";
             if (!CollectionName().IsMatch(name))
             {
-                yield return new ValidationResult($"'{setting}': a collection name is 1-40 lower-case letters, digits or '-', starting with a letter or digit.");
+                yield return new ValidationResult($"'Records:Collections:{name}': a collection name is 1-40 lower-case letters, digits or '-', starting with a letter or digit.");
             }
 
             if (!WritePolicies.TryParse(collection.Policy, out _))
             {
-                yield return new ValidationResult($"The setting '{setting}:Policy' must be one of {string.Join(", ", WritePolicies.Names)}, not '{collection.Policy}'.");
+                yield return new ValidationResult($"The setting 'Records:Collections:{name}:Policy' must be one of {PolicyNames}, not '{collection.Policy}'.");
             }
 
             if (collection.Eviction is not { } eviction || !(eviction.Equals("lfu", StringComparison.OrdinalIgnoreCase) || eviction.Equals("lru", StringComparison.OrdinalIgnoreCase)))
             {
-                yield return new ValidationResult($"The setting '{setting}:Eviction' must be 'lfu' or 'lru', not '{collection.Eviction}'.");
+                yield return new ValidationResult($"The setting 'Records:Collections:{name}:Eviction' must be 'lfu' or 'lru', not '{collection.Eviction}'.");
             }
 
             if (collection.L1Size is < 0 or > 10_000_000)
             {
-                yield return new ValidationResult($"The setting '{setting}:L1Size' must be between 0 (no L1) and 10000000.");
+                yield return new ValidationResult($"The setting 'Records:Collections:{name}:L1Size' must be between 0 (no L1) and 10000000.");
             }
 
             if (collection.Ttl < TimeSpan.FromSeconds(1) || collection.L1Ttl < TimeSpan.FromMilliseconds(100))
             {
-                yield return new ValidationResult($"The settings '{setting}:Ttl' (at least 00:00:01) and '{setting}:L1Ttl' (at least 00:00:00.100) are too short.");
+                yield return new ValidationResult($"The settings 'Records:Collections:{name}:Ttl' (at least 00:00:01) and 'Records:Collections:{name}:L1Ttl' (at least 00:00:00.100) are too short.");
             }
         }
     }

@@ -45,18 +45,27 @@ internal sealed record ExampleRequest(DocumentedOperation Operation, IReadOnlyDi
         return new ExampleRequest(operation, route, query.Count == 0 ? null : string.Join("&", query), body, headers);
     }
 
-    /// <summary>A link's runtime expression (<c>$request.path.x</c>, <c>$request.body#/p</c>, <c>$response.body#/p</c>) evaluated on this exchange.</summary>
-    public string? Evaluate(string expression, string responseBody)
+    /// <summary>
+    /// A link's runtime expression (<c>$request.path.x</c>, <c>$request.body#/p</c>, <c>$response.body#/p</c>,
+    /// <c>$response.header.Name</c>) evaluated on this exchange.
+    /// </summary>
+    public string? Evaluate(string expression, ActionResults.Response response)
     {
         if (expression.StartsWith("$request.path.", StringComparison.Ordinal))
         {
             return Route.GetValueOrDefault(expression["$request.path.".Length..]);
         }
 
+        if (expression.StartsWith("$response.header.", StringComparison.Ordinal))
+        {
+            // Header names are case-insensitive (the dictionary is too); a header the answer lacks supplies nothing.
+            return response.Headers.TryGetValue(expression["$response.header.".Length..], out var values) && values.Count > 0 ? values.ToString() : null;
+        }
+
         var (source, pointer) = expression.Split('#', 2) switch
         {
             ["$request.body", var p] => (Body, p),
-            ["$response.body", var p] => (responseBody, p),
+            ["$response.body", var p] => (response.Body, p),
             _ => throw new InvalidOperationException($"Unsupported link expression '{expression}'."),
         };
         JsonNode? node = source is null ? null : JsonNode.Parse(source);

@@ -64,7 +64,7 @@ public sealed class OpenApiExampleTests(ServicesFixture services, OpenApiExample
             accepted = sourceResponse.Status == 202;
             foreach (var (name, expression) in link.Parameters)
             {
-                if (sourceRequest.Evaluate(expression, sourceResponse.Body) is { } value)
+                if (sourceRequest.Evaluate(expression, sourceResponse) is { } value)
                 {
                     linked[name] = value;
                 }

@@ -15,6 +15,11 @@ internal static class ResponseCheck
             yield break;
         }
 
+        foreach (var problem in HeaderProblems(documented, response))
+        {
+            yield return problem;
+        }
+
         if (documented["content"]?.AsObject() is not { } content)
         {
             if (response.Body.Length > 0)
@@ -46,6 +51,38 @@ internal static class ResponseCheck
             var errors = (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
                 .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} {e.Key}: {e.Value}"));
             yield return $"answered {response.Status}, not valid for its schema: {string.Join("; ", errors.Take(5))} in {Short(response.Body)}";
+        }
+    }
+
+    /// <summary>A header the document marks required must be sent; a documented header that is sent must fit its schema.</summary>
+    private static IEnumerable<string> HeaderProblems(System.Text.Json.Nodes.JsonObject documented, ActionResults.Response response)
+    {
+        foreach (var (name, header) in documented["headers"]?.AsObject() ?? [])
+        {
+            if (!response.Headers.TryGetValue(name, out var values) || values.Count == 0)
+            {
+                if (header!["required"]?.GetValue<bool>() == true)
+                {
+                    yield return $"answered {response.Status} without its required header {name}";
+                }
+
+                continue;
+            }
+
+            if (header!["schema"] is not { } schemaNode)
+            {
+                continue;
+            }
+
+            // A header value is text; an integer-typed header is judged as the number it spells.
+            var text = values.ToString();
+            var value = schemaNode["type"]?.GetValue<string>() == "integer" && long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                ? JsonSerializer.SerializeToElement(number)
+                : JsonSerializer.SerializeToElement(text);
+            if (!JsonSchema.FromText(schemaNode.ToJsonString()).Evaluate(value).IsValid)
+            {
+                yield return $"answered {response.Status} with header {name}: {text}, not valid for its schema {schemaNode.ToJsonString()}";
+            }
         }
     }
 

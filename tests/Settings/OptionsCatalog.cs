@@ -61,7 +61,21 @@ internal static class OptionsCatalog
             var key = $"{prefix}:{property.Name}";
             var value = instance is null ? null : property.GetValue(instance);
             var element = ElementOf(property.PropertyType);
-            if (element is not null && IsComplex(element) && depth < 3)
+            if (MapValueOf(property.PropertyType) is { } mapped)
+            {
+                // A map binds one entry per configuration child: the child's name is the entry's key.
+                var names = value is IDictionary map && map.Count > 0 ? string.Join(", ", map.Keys.Cast<object>()) : "(none)";
+                if (IsComplex(mapped) && depth < 3)
+                {
+                    settings.Add(new Setting(key, $"named {mapped.Name} entries ({key}:{MapKey}:…)", names, Checks(property), docs.Summary(property)));
+                    Add(settings, mapped, TryCreate(mapped), $"{key}:{MapKey}", docs, depth + 1);
+                }
+                else
+                {
+                    settings.Add(new Setting(key, $"named {TypeName(mapped)} entries ({key}:{MapKey})", names, Checks(property), docs.Summary(property)));
+                }
+            }
+            else if (element is not null && IsComplex(element) && depth < 3)
             {
                 settings.Add(new Setting(key, $"list of {element.Name}", Default(value), Checks(property), docs.Summary(property)));
                 Add(settings, element, TryCreate(element), key + ":{n}", docs, depth + 1);
@@ -81,6 +95,16 @@ internal static class OptionsCatalog
     private static bool Bindable(PropertyInfo p) =>
         p.GetIndexParameters().Length == 0 && p.GetMethod?.IsPublic == true
         && (p.SetMethod?.IsPublic == true || ElementOf(p.PropertyType) is not null);
+
+    /// <summary>How a map's entry name is written in a key: <c>Records:Collections:{name}:Policy</c>.</summary>
+    public const string MapKey = "{name}";
+
+    /// <summary>The value type of a string-keyed dictionary (bound from named configuration children), or null.</summary>
+    private static Type? MapValueOf(Type type) =>
+        type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>)) is { } dictionary
+        && dictionary.GetGenericArguments()[0] == typeof(string)
+            ? dictionary.GetGenericArguments()[1]
+            : null;
 
     private static Type? ElementOf(Type type) =>
         type != typeof(string) && type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)) is { } enumerable

@@ -29,7 +29,9 @@ internal static class SettingsMarkdown
             var mentioned = new HashSet<string>(StringComparer.Ordinal);
             foreach (var setting in options.Settings)
             {
-                var messages = options.Messages.Where(m => Mentions(m, setting.Key)).ToList();
+                // A message about a setting inside this one (Records:Collections:…:Policy) goes to that row only.
+                var messages = options.Messages.Where(m => Mentions(m, setting.Key)
+                    && !options.Settings.Any(inner => inner.Key.StartsWith(setting.Key + ":", StringComparison.Ordinal) && Mentions(m, inner.Key))).ToList();
                 mentioned.UnionWith(messages);
                 var checks = setting.Checks.Concat(messages).ToList();
                 md.Append("| `").Append(setting.Key).Append("` | ").Append(Cell(setting.Type)).Append(" | ").Append(Cell(setting.Default))
@@ -56,6 +58,12 @@ internal static class SettingsMarkdown
     // A message names a setting by its full key; a key inside a longer one (Timeout in ProbeTimeout) does not count.
     private static bool Mentions(string message, string key)
     {
+        // A message about a named entry shows the name as a hole: 'Records:Collections:…:Policy'.
+        if (key.Contains(OptionsCatalog.MapKey, StringComparison.Ordinal) && Mentions(message, key.Replace(OptionsCatalog.MapKey, "…", StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
         for (var at = message.IndexOf(key, StringComparison.Ordinal); at >= 0; at = message.IndexOf(key, at + 1, StringComparison.Ordinal))
         {
             var end = at + key.Length;
