@@ -53,6 +53,8 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessDispatch(configuration);
         services.AddServerlessLocking(configuration);
         services.AddServerlessTransactions(configuration);
+        services.AddServerlessPublishing(configuration);
+        services.AddServerlessJobs(configuration);
         return services;
     }
 
