@@ -20,7 +20,7 @@ public static class DispatchServiceCollectionExtensions
         services.TryAddSingleton<DispatchStore>();
         services.TryAddSingleton<TargetSender>();
         services.TryAddSingleton<DispatchForwarder>();
-        services.TryAddSingleton<QueueDispatcher>();
+        services.AddMessageHandler<QueueDispatcher, DispatchMessage>();
         services.TryAddSingleton<DispatchProbe>();
         services.AddHttpClient(TargetSender.ClientName)
             .ConfigureHttpClient((sp, client) =>

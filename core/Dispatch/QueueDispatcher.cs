@@ -1,42 +1,43 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Serverless.Core.Storage;
+using Serverless.Core.Messaging;
 
 namespace Serverless.Core.Dispatch;
 
 /// <summary>
-/// Delivers queued dispatch requests the same way as HTTP ones (POST of the payload). A delivery that may succeed later
-/// (target failing, all ejected) throws, so the Functions runtime retries the message and, after
-/// <c>maxDequeueCount</c> attempts, moves it to the poison queue. A message that can never succeed (malformed, unknown
-/// pool) goes to the poison queue at once with the reason logged, instead of burning every retry.
+/// Delivers queued dispatch requests the same way as HTTP ones (POST of the payload), as the <c>dispatch</c> consumer
+/// of the <see cref="MessagePipeline"/>: a delivery that may succeed later (target failing, all ejected) is a transient
+/// failure the pipeline retries with backoff; one that never can (malformed, unknown pool) is poisoned at once.
 /// </summary>
-public sealed partial class QueueDispatcher(DispatchForwarder forwarder, StorageClients storage, ILogger<QueueDispatcher> logger)
+public sealed partial class QueueDispatcher(DispatchForwarder forwarder, ILogger<QueueDispatcher> logger) : IMessageHandler<DispatchMessage>
 {
     /// <summary>The queue the trigger listens on.</summary>
     public const string QueueName = "dispatch-requests";
 
-    /// <summary>Where undeliverable messages end (the runtime's own poison-queue naming).</summary>
-    public const string PoisonQueueName = QueueName + "-poison";
+    /// <summary>The consumer name (settings <c>Messaging:Consumers:dispatch</c>).</summary>
+    public const string ConsumerName = "dispatch";
 
-    /// <summary>How a message was handled when it did not throw.</summary>
-    public enum Handling
+    /// <inheritdoc />
+    public string Consumer => ConsumerName;
+
+    /// <inheritdoc />
+    public string Queue => QueueName;
+
+    /// <inheritdoc />
+    public MessageDecoding<DispatchMessage> Decode(string body)
     {
-        /// <summary>A target answered below 500 (a 4xx is logged: retrying would not change it).</summary>
-        Delivered,
-
-        /// <summary>Undeliverable; copied to the poison queue.</summary>
-        Rejected,
+        var (message, error) = DispatchMessage.Parse(body);
+        return message is null ? MessageDecoding<DispatchMessage>.Fail(error!) : MessageDecoding<DispatchMessage>.Ok(message);
     }
 
-    /// <summary>Handles one message text. Throws <see cref="DispatchDeliveryException"/> when a retry may succeed.</summary>
-    public async Task<Handling> HandleAsync(string text, CancellationToken cancellationToken)
-    {
-        var (message, error) = DispatchMessage.Parse(text);
-        if (message is null)
-        {
-            return await RejectAsync(text, error!, cancellationToken);
-        }
+    /// <inheritdoc />
+    // Two messages with one Idempotency-Key for one pool are one request; without a key each message is its own.
+    public string? InboxKey(DispatchMessage message) => message?.IdempotencyKey is { } key ? $"{message.Pool}:{key}" : null;
 
+    /// <inheritdoc />
+    public async Task<HandlerResult> HandleAsync(DispatchMessage message, MessageDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         var headers = new List<KeyValuePair<string, string>> { new("Content-Type", "application/json") };
         if (message.IdempotencyKey is { } key)
         {
@@ -48,54 +49,21 @@ public sealed partial class QueueDispatcher(DispatchForwarder forwarder, Storage
         switch (result.Status)
         {
             case ForwardStatus.PoolNotFound:
-                return await RejectAsync(text, $"No pool named '{message.Pool}'.", cancellationToken);
+                return HandlerResult.Permanent($"No pool named '{message.Pool}'.");
             case ForwardStatus.Relayed when result.StatusCode < 500:
                 if (result.StatusCode >= 400)
                 {
                     LogClientError(logger, message.Pool, result.TargetId, result.StatusCode);
                 }
 
-                return Handling.Delivered;
+                return HandlerResult.Succeeded;
             default:
-                throw new DispatchDeliveryException(
+                return HandlerResult.Transient(
                     $"Dispatch to pool '{message.Pool}' failed ({result.Status}{(result.StatusCode > 0 ? $" {result.StatusCode}" : "")}" +
-                    $"{(result.TargetId is null ? "" : $" from {result.TargetId}")}): {result.Detail ?? "target answered with a server error"}. The runtime will retry.");
+                    $"{(result.TargetId is null ? "" : $" from {result.TargetId}")}): {result.Detail ?? "target answered with a server error"}.");
         }
     }
 
-    private async Task<Handling> RejectAsync(string text, string reason, CancellationToken cancellationToken)
-    {
-        LogRejected(logger, reason);
-        var poison = storage.Queues.GetQueueClient(PoisonQueueName);
-        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await poison.SendMessageAsync(text, cancellationToken);
-        return Handling.Rejected;
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatch message rejected to the poison queue: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string reason);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dispatch pool {Pool}: target {Target} answered {Status} to a queued message; not retried")]
     private static partial void LogClientError(ILogger logger, string pool, string? target, int status);
-}
-
-/// <summary>A queued dispatch that failed but may succeed on a later attempt.</summary>
-public sealed class DispatchDeliveryException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public DispatchDeliveryException()
-    {
-    }
-
-    /// <summary>Creates the exception with a message.</summary>
-    public DispatchDeliveryException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception with a message and cause.</summary>
-    public DispatchDeliveryException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

@@ -48,6 +48,7 @@ public static class ServerlessServiceCollectionExtensions
             .Add(StorageCheck("storage-queues", StorageService.Queues, probeTimeout))
             .Add(StorageCheck("storage-tables", StorageService.Tables, probeTimeout));
 
+        services.AddServerlessMessaging(configuration);
         services.AddServerlessSessions(configuration);
         services.AddServerlessSearch(configuration);
         services.AddServerlessDispatch(configuration);

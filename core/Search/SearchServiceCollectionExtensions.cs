@@ -20,7 +20,7 @@ public static class SearchServiceCollectionExtensions
         services.TryAddSingleton<CatalogStore>();
         services.TryAddSingleton<CatalogChangeLog>();
         services.TryAddSingleton<CatalogChangeQueue>();
-        services.TryAddSingleton<CatalogIndexer>();
+        services.AddMessageHandler<CatalogIndexer, CatalogChange>();
         services.TryAddSingleton<SearchIndex>();
         services.TryAddSingleton<ISearchEngine>(sp => sp.GetRequiredService<SearchIndex>());
         services.TryAddSingleton<IndexSnapshots>();

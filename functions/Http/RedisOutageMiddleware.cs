@@ -10,8 +10,9 @@ namespace Serverless.Functions.Http;
 
 /// <summary>
 /// The one place a Redis outage becomes an answer: an HTTP function that fails because Redis is unreachable or too
-/// slow answers 503 problem+json with <c>Retry-After</c> instead of 500. Other triggers rethrow, so the runtime
-/// retries the message (and moves it to poison after host.json's maxDequeueCount).
+/// slow answers 503 problem+json with <c>Retry-After</c> instead of 500. Other triggers rethrow: a queue consumer's
+/// handler failures never get here (the message pipeline retries them with backoff), only the pipeline's own, which
+/// the runtime retries after host.json's visibilityTimeout and poisons after its maxDequeueCount.
 /// </summary>
 internal sealed partial class RedisOutageMiddleware(ILogger<RedisOutageMiddleware> logger) : IFunctionsWorkerMiddleware
 {

@@ -1,6 +1,8 @@
+using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Serverless.Core.Messaging;
 using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
 using Serverless.Functions.Http;
@@ -8,7 +10,8 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Search;
 
 /// <summary>Catalog changes: accepted over HTTP onto a queue, applied by the queue-triggered indexer.</summary>
-public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer indexer, IndexSnapshots snapshots, SearchIndex index, TimeProvider time)
+public sealed class CatalogFunctions(
+    CatalogChangeQueue queue, CatalogIndexer indexer, MessagePipeline pipeline, IndexSnapshots snapshots, SearchIndex index, TimeProvider time)
 {
     // 1,000 products at their largest (5,300 characters of CJK text is ~16 KB of UTF-8, plus 50 tags) fit in 20 MiB.
     private const int MaxBodyBytes = 20 * 1024 * 1024;
@@ -52,10 +55,10 @@ public sealed class CatalogFunctions(CatalogChangeQueue queue, CatalogIndexer in
         return new AcceptedResult((string?)null, new { accepted = 1 });
     }
 
-    // Transient failures throw: the runtime retries (host.json maxDequeueCount) and then poison-queues the message.
+    // The pipeline retries with backoff and poisons with an envelope (core/Messaging/README.md).
     [Function("CatalogIndexer")]
-    public Task Index([QueueTrigger("%Search:ChangeQueue%")] string message, CancellationToken cancellationToken) =>
-        indexer.ProcessAsync(message, cancellationToken);
+    public Task Index([QueueTrigger("%Search:ChangeQueue%")] QueueMessage message, CancellationToken cancellationToken) =>
+        pipeline.ProcessAsync(indexer, message, cancellationToken);
 
     // Every 5 minutes by default (Search:SnapshotSchedule): cold instances start from this snapshot instead of reading the whole catalog.
     [Function("SearchSnapshotTimer")]

@@ -1,3 +1,5 @@
+using Serverless.Core.Messaging;
+using Serverless.Core.Storage;
 using System.Text.Json;
 using Serverless.Core.Search;
 using Serverless.Core.Search.Catalog;
@@ -77,9 +79,10 @@ public sealed class CatalogChangeTests(ServicesFixture services)
 
         var results = await DeliverQueuedAsync(app);
 
-        Assert.Equal([null, 1L], results);
-        var poisoned = await queue.PoisonQueue.ReceiveMessageAsync(cancellationToken: Ct);
-        Assert.Equal("{ this is not json", poisoned.Value.MessageText);
+        Assert.Equal([PipelineAction.Poisoned, PipelineAction.Handled], results.Select(r => r.Action));
+        var poisoned = await app.Get<StorageClients>().Queues.GetQueueClient(PoisonQueue.For(queue.Queue.Name)).ReceiveMessageAsync(cancellationToken: Ct);
+        var envelope = MessageEnvelope.TryRead(poisoned.Value.MessageText)!;
+        Assert.Equal(("{ this is not json", CatalogIndexer.ConsumerName, queue.Queue.Name), (envelope.Body, envelope.Consumer, envelope.SourceQueue));
         Assert.Equal(1, (await app.QueryAsync("wireless")).Result.Total);
     }
 
@@ -133,14 +136,14 @@ public sealed class CatalogChangeTests(ServicesFixture services)
         return await ActionResults.ExecuteAsync(await app.Catalog.Upsert(request, Ct), request);
     }
 
-    /// <summary>What the queue trigger does: receive each message, run the indexer, delete it.</summary>
-    private static async Task<List<long?>> DeliverQueuedAsync(SearchApp app)
+    /// <summary>What the queue trigger does: receive each message, run it through the pipeline, delete it.</summary>
+    private static async Task<List<PipelineOutcome>> DeliverQueuedAsync(SearchApp app)
     {
         var queue = app.Get<CatalogChangeQueue>().Queue;
-        var results = new List<long?>();
+        var results = new List<PipelineOutcome>();
         while ((await queue.ReceiveMessageAsync(cancellationToken: Ct)).Value is { } message)
         {
-            results.Add(await app.Get<CatalogIndexer>().ProcessAsync(message.Body.ToString(), Ct));
+            results.Add(await app.Get<MessagePipeline>().ProcessAsync(app.Get<CatalogIndexer>(), message, Ct));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, Ct);
         }
 

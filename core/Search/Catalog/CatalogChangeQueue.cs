@@ -8,16 +8,14 @@ namespace Serverless.Core.Search.Catalog;
 /// <summary>Puts catalog changes on the indexer's Storage queue, split so every message fits the queue's 64 KiB limit.</summary>
 public sealed class CatalogChangeQueue(StorageClients storage, IOptions<SearchOptions> options)
 {
-    // Base64 (what the Functions queue trigger reads) grows a message by a third: 48 KiB of JSON stays under 64 KiB.
-    private const int MaxMessageBytes = 48 * 1024;
+    // Base64 (what the Functions queue trigger reads) grows a message by a third: 48 KiB of JSON is 64 KiB, the limit.
+    // 46 KiB leaves room for the pipeline's retry envelope (MessageEnvelope) around a change.
+    private const int MaxMessageBytes = 46 * 1024;
     private readonly QueueClient _queue = storage.Queues.GetQueueClient(options.Value.ChangeQueue);
     private volatile bool _created;
 
     /// <summary>The queue the indexer reads.</summary>
     public QueueClient Queue => _queue;
-
-    /// <summary>The queue where undecodable messages are parked (the Functions runtime's naming).</summary>
-    public QueueClient PoisonQueue => storage.Queues.GetQueueClient(options.Value.ChangeQueue + "-poison");
 
     /// <summary>Enqueues a change; returns the number of messages it took.</summary>
     public async Task<int> EnqueueAsync(CatalogChange change, CancellationToken cancellationToken = default)

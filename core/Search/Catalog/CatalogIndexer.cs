@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Messaging;
 using Serverless.Core.Search.Caching;
 using Serverless.Core.Search.Index;
 
@@ -8,26 +10,39 @@ namespace Serverless.Core.Search.Catalog;
 /// <summary>
 /// Applies one queued catalog change: writes the catalog (source of truth), then appends it to the change log,
 /// which bumps the catalog version and reaches every instance's index; then warms hot queries for the new version.
+/// Runs as the <c>catalog-indexer</c> consumer of the <see cref="MessagePipeline"/>, which claims each change by its id.
 /// </summary>
 public sealed partial class CatalogIndexer(
-    CatalogStore catalog, CatalogChangeLog log, CatalogChangeQueue queue, IndexSynchronizer synchronizer, SearchWarmer warmer, ILogger<CatalogIndexer> logger)
+    CatalogStore catalog, CatalogChangeLog log, IndexSynchronizer synchronizer, SearchWarmer warmer, IOptions<SearchOptions> options, ILogger<CatalogIndexer> logger)
+    : IMessageHandler<CatalogChange>
 {
-    /// <summary>
-    /// Processes a queue message. An undecodable message can never succeed, so it goes straight to the poison queue
-    /// (returns null) instead of being retried; storage or Redis failures throw, so the runtime retries them.
-    /// Returns a catalog version at which this instance's index holds the change.
-    /// </summary>
-    public async Task<long?> ProcessAsync(string message, CancellationToken cancellationToken = default)
-    {
-        var change = Decode(message, out var reason);
-        if (change is null)
-        {
-            LogPoisoned(logger, reason);
-            await queue.PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await queue.PoisonQueue.SendMessageAsync(message, cancellationToken);
-            return null;
-        }
+    /// <summary>The consumer name (settings <c>Messaging:Consumers:catalog-indexer</c>).</summary>
+    public const string ConsumerName = "catalog-indexer";
 
+    /// <inheritdoc />
+    public string Consumer => ConsumerName;
+
+    /// <inheritdoc />
+    public string Queue { get; } = options.Value.ChangeQueue;
+
+    /// <inheritdoc />
+    // The change id is fixed when the change is enqueued, so an enqueue repeated by the outbox relay is one change.
+    public string? InboxKey(CatalogChange message) => message?.Id;
+
+    /// <inheritdoc />
+    public async Task<HandlerResult> HandleAsync(CatalogChange message, MessageDelivery delivery, CancellationToken cancellationToken)
+    {
+        await ApplyAsync(message, cancellationToken);
+        return HandlerResult.Succeeded;
+    }
+
+    /// <summary>
+    /// Applies a decoded change (storage or Redis failures throw; the pipeline retries them). Returns a catalog
+    /// version at which this instance's index holds the change.
+    /// </summary>
+    public async Task<long> ApplyAsync(CatalogChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         // Table first: if the log append fails, the retry rewrites the same rows (idempotent) and appends then. Only
         // what was written is logged, so an index never replays products the Table kept a newer version of.
         var applied = await catalog.ApplyAsync(change, cancellationToken);
@@ -54,6 +69,13 @@ public sealed partial class CatalogIndexer(
         {
             LogWarmupFailed(logger, ex);
         }
+    }
+
+    /// <inheritdoc />
+    public MessageDecoding<CatalogChange> Decode(string body)
+    {
+        var change = Decode(body, out var reason);
+        return change is null ? MessageDecoding<CatalogChange>.Fail(reason) : MessageDecoding<CatalogChange>.Ok(change);
     }
 
     private static CatalogChange? Decode(string message, out string reason)
@@ -86,7 +108,4 @@ public sealed partial class CatalogIndexer(
 
     [LoggerMessage(LogLevel.Warning, "Warm-up after a catalog change failed; the change stays applied")]
     private static partial void LogWarmupFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(LogLevel.Error, "Catalog change message moved to the poison queue: {Reason}")]
-    private static partial void LogPoisoned(ILogger logger, string reason);
 }

@@ -1,8 +1,10 @@
+using Serverless.Core.Messaging;
 using Serverless.Core.Search;
 using Serverless.Core.Search.Caching;
 using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
+using Serverless.Core.Storage;
 using Serverless.EndToEnd.Host;
 using Serverless.Testing;
 using Xunit;
@@ -59,12 +61,19 @@ public sealed class SearchEndToEndTests(HostFixture fixture)
 
         await queue.Queue.SendMessageAsync(text, TestContext.Current.CancellationToken);
 
-        await Eventually.GetAsync(async () =>
+        var poison = fixture.Get<StorageClients>().Queues.GetQueueClient(PoisonQueue.For(queue.Queue.Name));
+        var envelopes = await Eventually.GetAsync(async () =>
         {
-            await queue.PoisonQueue.CreateIfNotExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
-            var peeked = await queue.PoisonQueue.PeekMessagesAsync(32, TestContext.Current.CancellationToken);
-            return peeked.Value.Select(m => m.Body.ToString()).ToList();
-        }, bodies => bodies.Any(b => b.Contains(text, StringComparison.Ordinal)), Indexing, "the message is in catalog-changes-poison");
+            await poison.CreateIfNotExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+            var peeked = await poison.PeekMessagesAsync(32, TestContext.Current.CancellationToken);
+            return peeked.Value.Select(m => MessageEnvelope.TryRead(m.Body.ToString())).OfType<MessageEnvelope>().ToList();
+        }, found => found.Any(e => e.Body == text), Indexing, "the message is in catalog-changes-poison as an envelope");
+
+        // Poisoned by the pipeline at its first delivery, not by the runtime after its retries.
+        var envelope = envelopes.Single(e => e.Body == text);
+        Assert.Equal((CatalogIndexer.ConsumerName, queue.Queue.Name, 1, 0), (envelope.Consumer, envelope.SourceQueue, envelope.Attempt, envelope.ReplayCount));
+        Assert.StartsWith("Undecodable: ", envelope.Error, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(envelope.MessageId));
     }
 
     [Fact(Timeout = 120_000)]
