@@ -20,7 +20,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobFaults>();
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobRunner>();
-        services.TryAddSingleton<JobConsumer>();
+        services.AddMessageHandler<JobConsumer, JobMessage>();
         services.TryAddSingleton<DeadJobs>();
         services.TryAddSingleton<JobSweeper>();
         return services;

@@ -49,6 +49,10 @@ internal sealed class JobApp(IHost host, string prefix, string name) : TestApp(h
             ["Jobs:BackoffBase"] = "00:00:00.100",
             ["Jobs:BackoffCap"] = "00:00:01",
             ["Jobs:StuckAfter"] = "00:00:06",
+            // A crashed look at a job is retried by the pipeline: as soon as it allows (whole seconds, 5 s claims).
+            ["Messaging:Consumers:jobs:BackoffBase"] = "00:00:01",
+            ["Messaging:Consumers:jobs:BackoffCap"] = "00:00:02",
+            ["Messaging:Consumers:jobs:ClaimLease"] = "00:00:05",
         };
         foreach (var (key, value) in settings ?? [])
         {

@@ -1,5 +1,4 @@
 using Azure.Storage.Queues;
-using Serverless.Core.Jobs;
 using Serverless.Functions.Jobs;
 
 namespace Serverless.Tests.Jobs;
@@ -7,7 +6,7 @@ namespace Serverless.Tests.Jobs;
 /// <summary>
 /// Drives the runner's queue trigger the way the Functions host does: receive with a visibility timeout, call the
 /// trigger method, delete the message when it returns, leave it when it throws (it comes back after the timeout,
-/// as after a crashed instance). One pump per app instance; several pumps on one queue compete for its messages.
+/// as after a crashed instance; the pipeline turns a handler's exception into a retry, so only its own failures throw). One pump per app instance; several pumps on one queue compete for its messages.
 /// </summary>
 internal sealed class JobQueuePump : IAsyncDisposable
 {
@@ -18,7 +17,6 @@ internal sealed class JobQueuePump : IAsyncDisposable
     private readonly TimeSpan _visibility;
     private readonly SemaphoreSlim _slots;
     private int _handled;
-    private int _crashed;
 
     public JobQueuePump(JobApp app, int concurrency = 8, TimeSpan? visibility = null)
     {
@@ -31,9 +29,6 @@ internal sealed class JobQueuePump : IAsyncDisposable
 
     /// <summary>Messages whose trigger returned.</summary>
     public int Handled => Volatile.Read(ref _handled);
-
-    /// <summary>Messages whose trigger threw a simulated crash (left on the queue).</summary>
-    public int Crashed => Volatile.Read(ref _crashed);
 
     /// <summary>Anything else the trigger threw: a bug, which tests assert never happens.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<Exception> Errors { get; } = new();
@@ -74,10 +69,6 @@ internal sealed class JobQueuePump : IAsyncDisposable
                             await done.CancelAsync();
                             await DeleteAsync(message.MessageId, await receipt);
                             Interlocked.Increment(ref _handled);
-                        }
-                        catch (SimulatedCrashException)
-                        {
-                            Interlocked.Increment(ref _crashed);
                         }
                         catch (Exception ex) when (!_stop.IsCancellationRequested)
                         {

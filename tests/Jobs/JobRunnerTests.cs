@@ -123,7 +123,8 @@ public sealed class JobRunnerTests(ServicesFixture services)
         var job = await app.WaitFinishedAsync(JobIds.For("run-6"), Within, Ct);
 
         Assert.Equal((JobState.Succeeded, 2), (job.State, job.Attempts));
-        Assert.Equal(1, pump.Crashed);
+        Assert.Equal(1, faults.Crashes);
+        Assert.Empty(pump.Errors);
         // Both attempts reached the target with the same key: the backend's dedup is what keeps the effect single.
         Assert.Equal([job.Id, job.Id], backend.Seen.Select(s => s.Headers["Idempotency-Key"]));
     }
@@ -141,6 +142,8 @@ public sealed class JobRunnerTests(ServicesFixture services)
     private sealed class CrashOnce : JobFaults
     {
         private int _crashed;
+
+        public int Crashes => Volatile.Read(ref _crashed);
 
         public override ValueTask AfterForwardAsync(JobRecord job, CancellationToken cancellationToken) =>
             Interlocked.Exchange(ref _crashed, 1) == 0 ? throw new SimulatedCrashException() : ValueTask.CompletedTask;
