@@ -40,7 +40,7 @@ public sealed class JobRunnerTests(ServicesFixture services)
     {
         var calls = 0;
         await using var backend = await Backend.StartAsync("flaky");
-        backend.Answer = _ => Interlocked.Increment(ref calls) <= 3 ? 503 : 200;
+        backend.Answer = _ => Task.FromResult(Interlocked.Increment(ref calls) <= 3 ? 503 : 200);
         using var app = await JobApp.StartAsync(services);
         await app.SavePoolAsync("pool", backend);
         await using var pump = new JobQueuePump(app);

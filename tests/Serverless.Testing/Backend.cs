@@ -41,8 +41,11 @@ public sealed class Backend : IAsyncDisposable
 
     public ConcurrentQueue<Received> Seen { get; } = new();
 
-    /// <summary>Chooses the status per request (instead of <see cref="Status"/>), e.g. to fail some keys and count effects.</summary>
-    public Func<Received, int>? Answer { get; set; }
+    /// <summary>
+    /// Chooses the status per request (instead of <see cref="Status"/>), after <see cref="Delay"/>: to fail some keys,
+    /// count effects, or do work of its own while the request is in flight.
+    /// </summary>
+    public Func<Received, Task<int>>? Answer { get; set; }
 
     /// <summary>Extra headers every answer carries (set before the first request).</summary>
     public Dictionary<string, string> ResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -84,7 +87,7 @@ public sealed class Backend : IAsyncDisposable
             await Task.Delay(Delay, context.RequestAborted);
         }
 
-        context.Response.StatusCode = Answer is { } answer ? answer(received!) : Status;
+        context.Response.StatusCode = Answer is { } answer ? await answer(received!) : Status;
         context.Response.Headers["X-Backend"] = Name;
         foreach (var (name, value) in ResponseHeaders)
         {
