@@ -32,11 +32,13 @@ internal sealed class JobApp(IHost host, string prefix, string name) : TestApp(h
 
     public DeadJobFunctions DeadFunctions => Create<DeadJobFunctions>();
 
-    public static Task<JobApp> StartAsync(ServicesFixture services, Dictionary<string, string?>? settings = null, JobFaults? faults = null) =>
-        StartSharingAsync(services, NewPrefix(), Guid.NewGuid().ToString("N")[..10], settings, faults);
+    public static Task<JobApp> StartAsync(
+        ServicesFixture services, Dictionary<string, string?>? settings = null, JobFaults? faults = null, Action<IServiceCollection>? configure = null) =>
+        StartSharingAsync(services, NewPrefix(), Guid.NewGuid().ToString("N")[..10], settings, faults, configure);
 
     public static async Task<JobApp> StartSharingAsync(
-        ServicesFixture services, string prefix, string name, Dictionary<string, string?>? settings = null, JobFaults? faults = null)
+        ServicesFixture services, string prefix, string name, Dictionary<string, string?>? settings = null, JobFaults? faults = null,
+        Action<IServiceCollection>? configure = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -65,6 +67,8 @@ internal sealed class JobApp(IHost host, string prefix, string name) : TestApp(h
             {
                 s.AddSingleton(faults);
             }
+
+            configure?.Invoke(s);
         });
         return new JobApp(host, prefix, name);
     }
