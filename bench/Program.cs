@@ -1,5 +1,6 @@
 using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
+using Serverless.Bench.Jobs;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Search;
 using Serverless.Bench.Sessions;
@@ -14,6 +15,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["locks"] = LockBench.RunAsync,
     ["transactions"] = TransactionBench.RunAsync,
     ["cluster"] = ClusterBench.RunAsync,
+    ["jobs"] = JobBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -22,9 +22,9 @@ public sealed record SubmitResult(SubmitStatus Status, JobRecord Job);
 
 /// <summary>
 /// Accepts jobs: insert the job row (its id derived from the Idempotency-Key, so only one submission can create it),
-/// join its ordering lane, enqueue it, then mark it enqueued. A submission that crashes after the insert leaves an
-/// unenqueued job that the client's retry with the same key finishes (or the sweep, after <see cref="JobOptions.StuckAfter"/>);
-/// every step is safe to repeat.
+/// join its ordering lane and mark it enqueued, then enqueue it. A submission that crashes midway leaves a queued job
+/// that the client's retry with the same key finishes (before the mark) or the sweep re-enqueues (after
+/// <see cref="JobOptions.StuckAfter"/>); every step is safe to repeat.
 /// </summary>
 public sealed class JobSubmitter(JobStore store, JobLanes lanes, JobEvents events, IOptions<JobOptions> options, TimeProvider time)
 {
@@ -39,10 +39,18 @@ public sealed class JobSubmitter(JobStore store, JobLanes lanes, JobEvents event
 
         var now = time.GetUtcNow();
         var fingerprint = request.Fingerprint();
-        var fresh = new JobRecord(JobIds.For(idempotencyKey), request, fingerprint, JobState.Queued, 0, now, now + request.Delay) { UpdatedAt = now };
+        // A job without a lane is marked enqueued in its insert, saving a write: a crash before the send is then
+        // closed by the sweep alone (after Jobs:StuckAfter), not by the client's retry. A laned job must join first.
+        var loose = request.OrderingKey is null;
+        var fresh = new JobRecord(JobIds.For(idempotencyKey), request, fingerprint, JobState.Queued, 0, now, now + request.Delay) { UpdatedAt = now, Enqueued = loose };
         if (await store.TryInsertAsync(fresh, ct) is { } created)
         {
-            var enqueued = await EnqueueNewAsync(created, ct);
+            if (loose)
+            {
+                await store.EnqueueAsync(created.Id, created.NotBefore - time.GetUtcNow(), ct);
+            }
+
+            var enqueued = loose ? created : await EnqueueNewAsync(created, ct);
             await events.PublishAsync(enqueued, ct);
             return new SubmitResult(SubmitStatus.Created, enqueued);
         }
