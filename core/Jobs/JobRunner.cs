@@ -72,9 +72,14 @@ public sealed partial class JobRunner(
             return JobRun.NotDue;
         }
 
-        if (job.Request.OrderingKey is { } key && !await IsItsTurnAsync(job, key, ct))
+        long? seq = null;
+        if (job.Request.OrderingKey is { } key)
         {
-            return JobRun.NotItsTurn;
+            seq = job.Seq ?? await lanes.JoinAsync(key, job.Id, job.ReplayCount, ct);
+            if (!await IsItsTurnAsync(job, key, seq.Value, ct))
+            {
+                return JobRun.NotItsTurn;
+            }
         }
 
         if (job.State == JobState.Running && job.LeaseUntil > now)
@@ -87,6 +92,10 @@ public sealed partial class JobRunner(
         var claimed = await store.TryReplaceAsync(job with
         {
             State = JobState.Running,
+            // A lane's nudge can reach a job before its submission recorded its place: record it here, or the
+            // job's end could not move its lane on.
+            Seq = seq ?? job.Seq,
+            Enqueued = true,
             Attempts = job.Attempts + 1,
             LeaseOwner = Guid.NewGuid().ToString("N"),
             LeaseUntil = now + lease,
@@ -174,9 +183,8 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<bool> IsItsTurnAsync(JobRecord job, string key, CancellationToken ct)
+    private async Task<bool> IsItsTurnAsync(JobRecord job, string key, long seq, CancellationToken ct)
     {
-        var seq = job.Seq ?? await lanes.JoinAsync(key, job.Id, job.ReplayCount, ct);
         if (await lanes.TurnAsync(key, ct) == seq)
         {
             return true;
