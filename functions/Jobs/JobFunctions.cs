@@ -7,9 +7,9 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Jobs;
 
 /// <summary>
-/// Submit a job and read its state. Function key: a job is forwarded with the app's own network identity. The id
-/// route is constrained to <c>job-…</c>, so <c>jobs/dead</c> (DeadJobFunctions) never lands here whatever the order in
-/// which the host tries overlapping routes (function-name order, azure-functions-host issues 9876, 3153).
+/// Submit a job and read its state. Function key: a job is forwarded with the app's own network identity. The host
+/// tries overlapping routes in function-name order (azure-functions-host issues 9876, 3153) and GetJob sorts before
+/// ListDeadJobs, so the id route's constraint (never <c>dead</c>) is what keeps <c>jobs/dead</c> for the admin list.
 /// </summary>
 public sealed class JobFunctions(JobSubmitter submitter, JobStore store)
 {
@@ -55,7 +55,7 @@ public sealed class JobFunctions(JobSubmitter submitter, JobStore store)
 
     [Function("GetJob")]
     public async Task<IActionResult> Get(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id:regex(^job-)}")] HttpRequest request, string id, CancellationToken cancellationToken)
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "jobs/{id:regex(^(?!dead$))}")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
         if (!JobIds.IsValid(id))
         {
