@@ -30,7 +30,7 @@ public static class PublishingServiceCollectionExtensions
                 return new NoEventPublisher();
             }
 
-            // The client owns the AMQP connection; it lives as long as the app (the container disposes it).
+            // One client (one AMQP connection) for the life of the process; it is not registered, so nothing else shares it.
             var client = sp.GetService<ServiceBusClient>() ?? CreateClient(options);
             return new ServiceBusEventPublisher(client.CreateSender(options.Topic), sp.GetRequiredService<TimeProvider>());
         });
