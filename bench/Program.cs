@@ -1,6 +1,7 @@
 using Serverless.Bench.Cluster;
 using Serverless.Bench.Dispatch;
 using Serverless.Bench.Eviction;
+using Serverless.Bench.Jobs;
 using Serverless.Bench.Locks;
 using Serverless.Bench.Peers;
 using Serverless.Bench.Records;
@@ -23,6 +24,7 @@ var scenarios = new Dictionary<string, Func<TimeSpan, Task>>(StringComparer.Ordi
     ["telemetry"] = TelemetryBench.RunAsync,
     ["eviction"] = EvictionBench.RunAsync,
     ["records"] = RecordBench.RunAsync,
+    ["jobs"] = JobBench.RunAsync,
 };
 
 var name = args.FirstOrDefault();

@@ -56,6 +56,8 @@ public static class ServerlessServiceCollectionExtensions
         services.AddServerlessTransactions(configuration);
         services.AddServerlessOperability();
         services.AddServerlessRecords(configuration);
+        services.AddServerlessPublishing(configuration);
+        services.AddServerlessJobs(configuration);
         return services;
     }
 

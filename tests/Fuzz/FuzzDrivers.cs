@@ -1,10 +1,11 @@
 using Serverless.Functions.Counters;
 using Serverless.Functions.Dispatch;
 using Serverless.Functions.Health;
+using Serverless.Functions.Jobs;
 using Serverless.Functions.Locks;
 using Serverless.Functions.OpenApi;
-using Serverless.Functions.Records;
 using Serverless.Functions.Queues;
+using Serverless.Functions.Records;
 using Serverless.Functions.Search;
 using Serverless.Functions.Sessions;
 using Serverless.Functions.Status;
@@ -168,6 +169,34 @@ internal static class FuzzDrivers
         new("PurgePoison", "DELETE", (app, r, v) => app.Create<QueueAdminFunctions>().Purge(r, AppQueue(app, v["queue"]), Ct))
         {
             Route = Map(("queue", ChangeQueueRoute)),
+        },
+        // Jobs: the pool need not exist (it is looked up when the job runs), so the valid request is accepted and
+        // enqueued; every mutated body under the same key is then a different job, refused with 422.
+        new("SubmitJob", "POST", (app, r, _) => app.Create<JobFunctions>().Submit(r, Ct))
+        {
+            Body = """{"pool":"nopool","method":"POST","path":"/items/1","payload":{"n":1},"orderingKey":"fuzz","delay":0,"maxAttempts":3}""",
+            RangedMembers = Set("delay", "maxAttempts"),
+            Headers = Map(("Idempotency-Key", $"fuzz-job-{RunId}")),
+            RequiredHeaders = Set("Idempotency-Key"),
+        },
+        new("GetJob", "GET", (app, r, v) => app.Create<JobFunctions>().Get(r, v["id"], Ct))
+        {
+            Route = Map(("id", "job-0123456789abcdef0123456789abcdef")),
+        },
+        new("ListDeadJobs", "GET", (app, r, _) => app.Create<DeadJobFunctions>().List(r, Ct))
+        {
+            Query = Map(("limit", "10")),
+            RejectQuery = Set(
+                [.. from l in new[] { "word", "negative", "zero", "fraction", "exponent", "above-decimal", "above-decimal-max", "above-long", "below-long", "nan", "infinity", "hex", "huge" }
+                    select $"limit:{l}"]),
+        },
+        new("ReplayDeadJobs", "POST", (app, r, _) => app.Create<DeadJobFunctions>().Replay(r, Ct))
+        {
+            Body = """{"id":"job-0123456789abcdef0123456789abcdef"}""",
+        },
+        new("PurgeDeadJobs", "POST", (app, r, _) => app.Create<DeadJobFunctions>().Purge(r, Ct))
+        {
+            Body = """{"id":"job-0123456789abcdef0123456789abcdef"}""",
         },
     }.ToDictionary(d => d.Function, StringComparer.Ordinal);
 

@@ -41,6 +41,12 @@ public sealed class Backend : IAsyncDisposable
 
     public ConcurrentQueue<Received> Seen { get; } = new();
 
+    /// <summary>
+    /// Chooses the status per request (instead of <see cref="Status"/>), after <see cref="Delay"/>: to fail some keys,
+    /// count effects, or do work of its own while the request is in flight.
+    /// </summary>
+    public Func<Received, Task<int>>? Answer { get; set; }
+
     /// <summary>Extra headers every answer carries (set before the first request).</summary>
     public Dictionary<string, string> ResponseHeaders { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -64,13 +70,16 @@ public sealed class Backend : IAsyncDisposable
         Interlocked.Increment(ref _requests);
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
-        if (KeepRequests)
-        {
-            Seen.Enqueue(new Received(
+        var received = KeepRequests || Answer is not null
+            ? new Received(
                 context.Request.Method,
                 context.Request.Path + context.Request.QueryString,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                body));
+                body)
+            : null;
+        if (KeepRequests)
+        {
+            Seen.Enqueue(received!);
         }
 
         if (Delay > TimeSpan.Zero)
@@ -78,7 +87,7 @@ public sealed class Backend : IAsyncDisposable
             await Task.Delay(Delay, context.RequestAborted);
         }
 
-        context.Response.StatusCode = Status;
+        context.Response.StatusCode = Answer is { } answer ? await answer(received!) : Status;
         context.Response.Headers["X-Backend"] = Name;
         foreach (var (name, value) in ResponseHeaders)
         {

@@ -11,6 +11,8 @@ param storageAccountName string
 param deploymentContainerUrl string
 param applicationInsightsConnectionString string
 param serviceBusFullyQualifiedNamespace string
+@description('Service Bus topic the app publishes job events to.')
+param serviceBusEventsTopicName string
 param durableTaskHubName string
 param maximumInstanceCount int
 param instanceMemoryMB int
@@ -104,6 +106,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     History__PurgeSchedule: '0 0 * * * *'
     Messaging__OutboxRelaySchedule: '*/30 * * * * *'
     History__Retention: '7.00:00:00'
+    Jobs__Queue: 'jobs-run'
+    Jobs__SweepSchedule: '0 */1 * * * *'
+    // Job events go to this topic with the app's identity (Azure Service Bus Data Sender, roles.bicep).
+    Messaging__ServiceBus__FullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+    Messaging__ServiceBus__ClientId: identityClientId
+    Messaging__ServiceBus__Topic: serviceBusEventsTopicName
   }
 }
 

@@ -52,6 +52,11 @@ public sealed class HostFixture : IAsyncLifetime
         ["Messaging:OutboxRelaySchedule"] = "*/2 * * * * *",
         // Long enough that the other scenarios read their finished instances before the purge takes them.
         ["History:Retention"] = HistoryRetention.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        // The jobs scenario leaves a job without a message and waits for the sweep to find it.
+        ["Jobs:SweepSchedule"] = "*/2 * * * * *",
+        ["Jobs:LeaseDuration"] = "00:00:02",
+        ["Jobs:StuckAfter"] = "00:00:03",
+        ["Jobs:BackoffBase"] = "00:00:00.200",
     };
 
     public async ValueTask InitializeAsync()
