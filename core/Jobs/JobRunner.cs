@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Dispatch;
 using Serverless.Core.Redis;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Jobs;
 
@@ -161,6 +162,7 @@ public sealed partial class JobRunner(
 
         await EndTurnAsync(recorded, ct);
         await events.PublishAsync(recorded, ct);
+        MessagingMetrics.JobEnded(recorded.Request.Pool, end == JobState.Succeeded, now - recorded.SubmittedAt);
         if (end == JobState.Dead)
         {
             LogDead(logger, recorded.Id, recorded.Attempts, recorded.LastError);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Serverless.Core.Telemetry;
 
 namespace Serverless.Core.Jobs;
 
@@ -52,6 +53,7 @@ public sealed class JobSubmitter(JobStore store, JobLanes lanes, JobEvents event
 
             var enqueued = loose ? created : await EnqueueNewAsync(created, ct);
             await events.PublishAsync(enqueued, ct);
+            MessagingMetrics.JobSubmitted(enqueued.Request.Pool);
             return new SubmitResult(SubmitStatus.Created, enqueued);
         }
 

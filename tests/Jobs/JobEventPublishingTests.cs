@@ -91,6 +91,12 @@ public sealed class JobEventPublishingTests(ServicesFixture services)
         await app.SubmitAsync("evented", """{"pool":"pool","path":"/x","orderingKey":"tenant-3"}""", Ct);
         await app.SubmitAsync("evented", """{"pool":"pool","path":"/x","orderingKey":"tenant-3"}""", Ct);
         var job = await app.WaitFinishedAsync(JobIds.For("evented"), TimeSpan.FromSeconds(20), Ct);
+        // The end event is published after the job's row records its end: poll for it with a deadline.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (sender.Sent.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
 
         var types = sender.Sent.Select(m => m.Subject).ToList();
         Assert.Equal(["job.submitted", "job.succeeded"], types);
