@@ -24,7 +24,7 @@ public static class ServerlessTelemetry
 
     /// <summary>Every Serverless meter, one per feature.</summary>
     public static IReadOnlyList<string> MeterNames { get; } =
-        [CacheMetrics.MeterName, DispatchMetrics.MeterName, LockMetrics.MeterName, SessionMetrics.MeterName, TransactionMetrics.MeterName, MessagingMetrics.MeterName];
+        [CacheMetrics.MeterName, DispatchMetrics.MeterName, LockMetrics.MeterName, SearchMetrics.MeterName, SessionMetrics.MeterName, TransactionMetrics.MeterName, MessagingMetrics.MeterName];
 
     /// <summary>
     /// The Azure SDK's switch for its ActivitySources ("Azure.*": Storage blobs, queues, tables). Without it the SDK

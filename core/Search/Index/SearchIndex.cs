@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.IO.Compression;
 using Lucene.Net.Analysis;
 using Lucene.Net.Index;
@@ -7,6 +6,7 @@ using Lucene.Net.Store;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Search.Catalog;
 using Serverless.Core.Search.Query;
+using Serverless.Core.Telemetry;
 using LuceneDirectory = Lucene.Net.Store.Directory;
 
 namespace Serverless.Core.Search.Index;
@@ -17,8 +17,6 @@ namespace Serverless.Core.Search.Index;
 /// </summary>
 public sealed class SearchIndex : ISearchEngine, IDisposable
 {
-    private static readonly Meter Meter = new("Serverless.Search");
-    private static readonly Counter<long> Searches = Meter.CreateCounter<long>("serverless.search.index_searches");
     private readonly Analyzer _analyzer = SearchAnalyzers.Create();
     private readonly string _root;
     private readonly bool _ownsRoot;
@@ -254,7 +252,7 @@ public sealed class SearchIndex : ISearchEngine, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         Interlocked.Increment(ref _searchCount);
-        Searches.Add(1);
+        SearchMetrics.IndexSearched();
         var version = Version;
         var lucene = SearchQueries.Build(_analyzer, query);
         if (lucene is null)
