@@ -30,6 +30,9 @@ internal sealed class FuzzApp(IHost host, string prefix, string sessionId) : Tes
             ["Search:SnapshotContainer"] = $"fuzz-index-{id}",
             ["Records:Table"] = $"fuzzrecords{id}",
             ["Records:Collections:fuzz:Policy"] = "write-behind",
+            // Its own jobs table and queue: the dead-job examples replay and purge every dead job of the app.
+            ["Jobs:Table"] = $"fuzzjobs{id}",
+            ["Jobs:Queue"] = $"fuzz-jobs-{id}",
         };
         var host = await StartHostAsync(services, prefix, all);
         try

@@ -213,8 +213,13 @@ internal static class FuzzDrivers
 
     private const string ChangeQueueRoute = "{changes}";
 
+    // The documented example names the change queue by its default name; both it and the placeholder mean this app's own.
+    private static readonly string DefaultChangeQueue = new Serverless.Core.Search.SearchOptions().ChangeQueue;
+
     private static string AppQueue(FuzzApp app, string queue) =>
-        queue == ChangeQueueRoute ? app.Get<Microsoft.Extensions.Options.IOptions<Serverless.Core.Search.SearchOptions>>().Value.ChangeQueue : queue;
+        queue == ChangeQueueRoute || queue == DefaultChangeQueue
+            ? app.Get<Microsoft.Extensions.Options.IOptions<Serverless.Core.Search.SearchOptions>>().Value.ChangeQueue
+            : queue;
 
     private static string Session(FuzzApp app, string id) => id == SessionRoute ? app.SessionId : id;
 
