@@ -78,7 +78,9 @@ public sealed class CacheTelemetryTests(ServicesFixture services)
         var waiter = await second.QueryAsync("wireless");
         await computing;
 
-        Assert.NotEqual(CacheOutcome.Miss, waiter.Cache);
+        // What is under test is that the wait is counted. Which layer then answers the waiter is not: on a busy machine
+        // its L2 read after the wait can pass the 1 s soft timeout, and the waiter computes (a miss) by design.
+        Assert.Equal(1, waiter.Result.Total);
         Assert.Equal(1, telemetry.Sum("serverless.cache.stampede.waits", (CacheMetrics.CacheTag, "search")));
         Assert.Equal(1, telemetry.Count("serverless.cache.stampede.wait.duration", (CacheMetrics.CacheTag, "search")));
     }
