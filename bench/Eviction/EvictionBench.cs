@@ -16,7 +16,7 @@ public static class EvictionBench
 
     private static readonly Func<int, ISimCache>[] Policies =
     [
-        c => new ExactLru(c), c => new ExactLfu(c), c => new Fifo(c), c => new ExactMru(c),
+        c => ExactRecency.Lru(c), c => new ExactLfu(c), c => new Fifo(c), c => ExactRecency.Mru(c),
         BitFasterCache.Lru, c => BitFasterCache.Lfu(c, deterministic: true),
     ];
 
@@ -50,7 +50,7 @@ public static class EvictionBench
         var throughputs = new List<(string Name, double Ops, double Hits)>();
         foreach (var make in new Func<ISimCache>[]
         {
-            () => new Locked(new ExactLru(size)), () => new Locked(new ExactLfu(size)), () => new Locked(new Fifo(size)), () => new Locked(new ExactMru(size)),
+            () => new Locked(ExactRecency.Lru(size)), () => new Locked(new ExactLfu(size)), () => new Locked(new Fifo(size)), () => new Locked(ExactRecency.Mru(size)),
             () => BitFasterCache.Lru(size), () => BitFasterCache.Lfu(size, deterministic: false),
         })
         {

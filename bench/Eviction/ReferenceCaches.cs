@@ -17,13 +17,20 @@ public interface ISimCache
 // against, and BitFaster has no FIFO or MRU (and its LRU and LFU are approximations built for concurrency). Single
 // threaded: the throughput run shares each behind one lock, as a plain implementation would have to be shared.
 
-/// <summary>Exact LRU: evicts the least recently used key.</summary>
-public sealed class ExactLru(int capacity) : ISimCache
+/// <summary>
+/// Exact recency order: evicts the least recently used key (LRU) or, with <paramref name="evictNewest"/>, the most
+/// recently used one (MRU, what wins on a loop larger than the cache). One class: the two differ only in which end goes.
+/// </summary>
+public sealed class ExactRecency(int capacity, bool evictNewest) : ISimCache
 {
     private readonly Dictionary<int, LinkedListNode<int>> _nodes = new(capacity);
     private readonly LinkedList<int> _order = new();
 
-    public string Name => "LRU (exact)";
+    public static ExactRecency Lru(int capacity) => new(capacity, evictNewest: false);
+
+    public static ExactRecency Mru(int capacity) => new(capacity, evictNewest: true);
+
+    public string Name => evictNewest ? "MRU (exact)" : "LRU (exact)";
 
     public bool Access(int key)
     {
@@ -36,36 +43,9 @@ public sealed class ExactLru(int capacity) : ISimCache
 
         if (_nodes.Count >= capacity)
         {
-            _nodes.Remove(_order.Last!.Value);
-            _order.RemoveLast();
-        }
-
-        _nodes[key] = _order.AddFirst(key);
-        return false;
-    }
-}
-
-/// <summary>Exact MRU: evicts the most recently used key (what wins on a loop larger than the cache).</summary>
-public sealed class ExactMru(int capacity) : ISimCache
-{
-    private readonly Dictionary<int, LinkedListNode<int>> _nodes = new(capacity);
-    private readonly LinkedList<int> _order = new();
-
-    public string Name => "MRU (exact)";
-
-    public bool Access(int key)
-    {
-        if (_nodes.TryGetValue(key, out var node))
-        {
-            _order.Remove(node);
-            _order.AddFirst(node);
-            return true;
-        }
-
-        if (_nodes.Count >= capacity)
-        {
-            _nodes.Remove(_order.First!.Value);
-            _order.RemoveFirst();
+            var victim = evictNewest ? _order.First! : _order.Last!;
+            _nodes.Remove(victim.Value);
+            _order.Remove(victim);
         }
 
         _nodes[key] = _order.AddFirst(key);

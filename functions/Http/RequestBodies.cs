@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Serverless.Core.Json;
 
 namespace Serverless.Functions.Http;
 
@@ -61,7 +62,7 @@ internal static class RequestBodies
         {
             using var document = JsonDocument.Parse(bytes);
             var root = document.RootElement.Clone();
-            return HasUndecodableText(root)
+            return JsonText.HasUndecodableText(root)
                 ? (null, Problem.BadRequest("The body holds a string that is not valid Unicode (a lone surrogate)."))
                 : (root, null);
         }
@@ -97,45 +98,5 @@ internal static class RequestBodies
     {
         var (json, problem) = await ReadJsonAsync(request, maxBytes, cancellationToken);
         return problem is not null ? ([], problem) : (JsonSerializer.SerializeToUtf8Bytes(json!.Value), null);
-    }
-
-    // Iterative rather than recursive: JsonDocument already caps depth at 64, but this keeps the walk independent of it.
-    private static bool HasUndecodableText(JsonElement root)
-    {
-        var pending = new Stack<JsonElement>();
-        pending.Push(root);
-        try
-        {
-            while (pending.TryPop(out var element))
-            {
-                switch (element.ValueKind)
-                {
-                    case JsonValueKind.String:
-                        _ = element.GetString();
-                        break;
-                    case JsonValueKind.Array:
-                        foreach (var item in element.EnumerateArray())
-                        {
-                            pending.Push(item);
-                        }
-
-                        break;
-                    case JsonValueKind.Object:
-                        foreach (var property in element.EnumerateObject())
-                        {
-                            _ = property.Name;
-                            pending.Push(property.Value);
-                        }
-
-                        break;
-                }
-            }
-
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
-        }
     }
 }

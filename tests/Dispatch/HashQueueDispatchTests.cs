@@ -1,4 +1,3 @@
-using Azure.Storage.Queues.Models;
 using Serverless.Core.Dispatch;
 using Serverless.Core.Messaging;
 using Serverless.Testing;
@@ -20,16 +19,12 @@ public sealed class HashQueueDispatchTests(ServicesFixture services)
         await app.SavePoolAsync("keyed", $$"""{"policy":"ring-hash","hashKey":{"query":"tenant"},"targets":[{"id":"a","url":"{{a.Url}}"}]}""");
         var keyless = $$"""{"pool":"keyed","path":"/orders/{{Guid.NewGuid():N}}","idempotencyKey":"{{Guid.NewGuid():N}}"}""";
 
-        Assert.Equal(PipelineAction.Handled, (await ProcessAsync(app, $$"""{"pool":"keyed","path":"/orders?tenant=acme","idempotencyKey":"{{Guid.NewGuid():N}}"}""")).Action);
-        Assert.Equal(PipelineAction.Poisoned, (await ProcessAsync(app, keyless)).Action);
+        Assert.Equal(PipelineAction.Handled, (await QueueDispatchTests.ProcessAsync(app, $$"""{"pool":"keyed","path":"/orders?tenant=acme","idempotencyKey":"{{Guid.NewGuid():N}}"}""")).Action);
+        Assert.Equal(PipelineAction.Poisoned, (await QueueDispatchTests.ProcessAsync(app, keyless)).Action);
 
         Assert.Equal(1, a.Requests);
         var poison = app.Storage.Queues.GetQueueClient(PoisonQueue.For(QueueDispatcher.QueueName));
         var peeked = (await poison.PeekMessagesAsync(32, Ct)).Value.Select(m => MessageEnvelope.TryRead(m.MessageText)).ToList();
         Assert.Contains(peeked, e => e?.Body == keyless && e.Consumer == QueueDispatcher.ConsumerName);
     }
-
-    // What the trigger hands the pipeline: a message of its own id as first delivered.
-    private static Task<PipelineOutcome> ProcessAsync(DispatchApp app, string text) =>
-        app.Get<MessagePipeline>().ProcessAsync(app.Queue, QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "pop", BinaryData.FromString(text), 1), Ct);
 }

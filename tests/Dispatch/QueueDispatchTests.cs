@@ -89,6 +89,6 @@ public sealed class QueueDispatchTests(ServicesFixture services)
     }
 
     // What the trigger hands the pipeline: a message of its own id as first delivered.
-    private static Task<PipelineOutcome> ProcessAsync(DispatchApp app, string text) =>
+    internal static Task<PipelineOutcome> ProcessAsync(DispatchApp app, string text) =>
         app.Get<MessagePipeline>().ProcessAsync(app.Queue, QueuesModelFactory.QueueMessage(Guid.NewGuid().ToString(), "pop", BinaryData.FromString(text), 1), Ct);
 }
