@@ -14,6 +14,7 @@ public sealed class FaultInjector
     private readonly Random _random;
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(string Transaction, string Step, int Rule), int> _hits = new();
+    private readonly ConcurrentDictionary<(string Transaction, string Step), (int Stalled, int Done)> _stalls = new();
 
     /// <summary>Reads the rules once; they are configuration, not runtime state.</summary>
     public FaultInjector(IOptions<TransactionFaultOptions> options, TimeProvider time)
@@ -38,6 +39,7 @@ public sealed class FaultInjector
         {
             if (rule.Kind == FaultKind.Delay && Hit(rule, index, participant, operation, order))
             {
+                _stalls.AddOrUpdate((order.TransactionId, $"{participant}.{operation}"), (1, 0), (_, c) => (c.Stalled + 1, c.Done));
                 await Task.Delay(rule.Delay, _time, ct);
             }
             else if (rule.Kind == FaultKind.Throw && Hit(rule, index, participant, operation, order))
@@ -51,6 +53,11 @@ public sealed class FaultInjector
     public void After(ParticipantName participant, string operation, TransactionOrder order)
     {
         ArgumentNullException.ThrowIfNull(order);
+        if (_stalls.ContainsKey((order.TransactionId, $"{participant}.{operation}")))
+        {
+            _stalls.AddOrUpdate((order.TransactionId, $"{participant}.{operation}"), (0, 1), (_, c) => (c.Stalled, c.Done + 1));
+        }
+
         foreach (var (rule, index) in Matching(participant, operation, order))
         {
             if (rule.Kind == FaultKind.LoseAck && Hit(rule, index, participant, operation, order))
@@ -59,6 +66,13 @@ public sealed class FaultInjector
             }
         }
     }
+
+    /// <summary>
+    /// How many calls of a step were stalled for a transaction, and how many of those have since done their work:
+    /// lets a test wait for a late call to land instead of sleeping for the stall.
+    /// </summary>
+    internal (int Stalled, int Done) Stalls(string transactionId, ParticipantName participant, string operation) =>
+        _stalls.GetValueOrDefault((transactionId, $"{participant}.{operation}"));
 
     private IEnumerable<(FaultRule Rule, int Index)> Matching(ParticipantName participant, string operation, TransactionOrder order)
     {

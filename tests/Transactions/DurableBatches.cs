@@ -45,7 +45,35 @@ public static class DurableBatches
         }
         catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Only {finished} of {count} '{prefix}' instances finished within {timeout.TotalSeconds:0} s.");
+            throw new TimeoutException($"Only {finished} of {count} '{prefix}' instances finished within {timeout.TotalSeconds:0} s.{await DescribeOneUnfinishedAsync(client(), prefix)}");
+        }
+    }
+
+    // What one straggler is waiting on, and what the backend reported meanwhile: enough to tell a slow machine from a stuck hub.
+    private static async Task<string> DescribeOneUnfinishedAsync(DurableTaskClient client, string prefix)
+    {
+        if (client is not Serverless.Testing.Durable.CoreDurableTaskClient core)
+        {
+            return "";
+        }
+
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var query = new OrchestrationQuery { InstanceIdPrefix = prefix, PageSize = 1000 };
+            await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(patience.Token))
+            {
+                if (!Finished.Contains(instance.RuntimeStatus))
+                {
+                    return $" First unfinished: {instance.InstanceId} ({instance.RuntimeStatus}, {instance.SerializedCustomStatus}).{await core.DescribeAsync(instance.InstanceId)}";
+                }
+            }
+
+            return " No unfinished instance found on a second look.";
+        }
+        catch (OperationCanceledException)
+        {
+            return " Listing the instances took over 20 s as well.";
         }
     }
 

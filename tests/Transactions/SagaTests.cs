@@ -15,7 +15,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
 
     public static TheoryData<ParticipantName> EachParticipant => new(Participants);
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task ReserveChargeShipAppliesEveryStepInOrder()
     {
         var sku = await fixture.StockAsync("happy", 10);
@@ -34,7 +34,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         await fixture.AssertInvariantsAsync();
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task InsufficientFundsRefusesTheChargeAndReleasesTheStock()
     {
         var order = TransactionFixture.Order(await fixture.StockAsync("poor", 10), await fixture.AccountAsync(100), quantity: 1);
@@ -48,7 +48,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         await AssertNothingAppliedAsync(order, balance: 100);
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task AStepThatKeepsFailingCompensatesEveryEarlierStepInReverse(ParticipantName failing)
     {
@@ -60,7 +60,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         await AssertNothingAppliedAsync(order);
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task AStepThatTimesOutIsCompensatedAndTheLateStepTakesNothing(ParticipantName slow)
     {
@@ -70,12 +70,12 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         Assert.Equal("timed out", outcome.Steps.Single(s => s.Participant == slow && s.Operation == "Apply").Result);
 
         // The stalled step runs after its compensation left a tombstone, and refuses.
-        await Task.Delay(Slow, TestContext.Current.CancellationToken);
+        await fixture.WaitForStalledCallsAsync(order, slow, "Apply");
         Assert.Equal(ParticipantState.Compensated, (await fixture.Participants[slow].GetAsync(order, TestContext.Current.CancellationToken))!.State);
         await AssertNothingAppliedAsync(order);
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task ACompensationThatFailsIsRetriedByThePolicy(ParticipantName flaky)
     {
@@ -86,7 +86,7 @@ public sealed class SagaTests(SagaTests.Fixture fixture) : IClassFixture<SagaTes
         await AssertNothingAppliedAsync(order);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task ACompensationThatKeepsFailingIsRecordedAndQueuedForAttentionNotDropped()
     {
         var (order, outcome) = await RunAsync(CompensationStuck(ParticipantName.Payments));

@@ -14,7 +14,7 @@ public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact(Timeout = 90_000)]
+    [Fact(Timeout = 150_000)]
     public async Task ACrashRightAfterThePreparesLandedStillCommitsOnceOnTheNewWorker()
     {
         var order = await OrderAsync(PreparedThenSlowCommit);
@@ -29,7 +29,7 @@ public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture)
         await AssertTakenOnceAsync(order);
     }
 
-    [Fact(Timeout = 90_000)]
+    [Fact(Timeout = 150_000)]
     public async Task ACrashMidCommitFinishesTheCommitOnTheNewWorker()
     {
         var order = await OrderAsync(Lingers("Commit"));
@@ -43,7 +43,7 @@ public sealed class TransactionCrashTests(TransactionCrashTests.Fixture fixture)
         await AssertTakenOnceAsync(order);
     }
 
-    [Fact(Timeout = 90_000)]
+    [Fact(Timeout = 150_000)]
     public async Task ACrashMidCompensationFinishesTheRollbackOnTheNewWorker()
     {
         var order = await OrderAsync(CompensationLingers);

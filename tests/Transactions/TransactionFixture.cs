@@ -19,7 +19,8 @@ namespace Serverless.Tests.Transactions;
 /// </summary>
 public class TransactionFixture(ServicesFixture services) : DurableFixture(services)
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+    // A happy path takes 1–8 s here; a busy CI machine has been seen to hold one orchestration for over 40 s.
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(75);
 
     /// <summary>Prepare/step timeout for tests about timeouts: well under <see cref="FaultScenarios.Slow"/>.</summary>
     public static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(3);
@@ -85,6 +86,19 @@ public class TransactionFixture(ServicesFixture services) : DurableFixture(servi
         var done = await WaitForCompletionAsync(id, Patience);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{id} ended {done.RuntimeStatus}: {done.FailureDetails?.ErrorMessage}");
         return done.ReadOutputAs<TransactionOutcome>()!;
+    }
+
+    /// <summary>Waits until every stalled call of the step has done its work (at least one must have been stalled).</summary>
+    public async Task WaitForStalledCallsAsync(TransactionOrder order, ParticipantName participant, string operation)
+    {
+        var faults = Services.GetRequiredService<FaultInjector>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(Patience);
+        while (faults.Stalls(order.TransactionId, participant, operation) is var (stalled, done) && (stalled == 0 || done < stalled))
+        {
+            Assert.False(deadline.IsCancellationRequested, $"{participant}.{operation} of {order.TransactionId}: {done} of {stalled} stalled calls landed within {Patience.TotalSeconds:0} s.");
+            await Task.Delay(100, CancellationToken.None);
+        }
     }
 
     /// <summary>The entry state of every participant for <paramref name="order"/> (None when absent).</summary>

@@ -17,7 +17,7 @@ public sealed class TransactionHttpTests(TransactionHttpTests.Fixture fixture) :
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [InlineData("2pc", "Commit")]
     [InlineData("saga", null)]
     public async Task PostAnswers202WithAStatusUrlWhoseGetShowsStepsAndOutcome(string protocol, string? decision)
@@ -46,7 +46,7 @@ public sealed class TransactionHttpTests(TransactionHttpTests.Fixture fixture) :
         Assert.Equal(3, await fixture.AvailableAsync(fixture.Participants.Inventory, sku));
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task TheSameIdempotencyKeyGivesTheSameInstanceAndTheOrderRunsOnce()
     {
         var sku = await fixture.StockAsync("idem", 10);
@@ -68,7 +68,7 @@ public sealed class TransactionHttpTests(TransactionHttpTests.Fixture fixture) :
         Assert.Equal(10_000 - 250, await fixture.AvailableAsync(fixture.Participants.Payments, account));
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task ReusingAKeyForADifferentOrderIs422AndStartsNothing()
     {
         var sku = await fixture.StockAsync("reuse", 10);
@@ -86,7 +86,7 @@ public sealed class TransactionHttpTests(TransactionHttpTests.Fixture fixture) :
         Assert.Equal(9, await fixture.AvailableAsync(fixture.Participants.Inventory, sku));
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AKeyClaimedByAStarterThatDiedBeforeSchedulingIsTakenOverAfterThirtySeconds()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -12,7 +12,7 @@ public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fi
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AReservationWhoseCoordinatorIsGoneIsAbortedAndTheAbortIsRecorded()
     {
         var order = await PreparedEverywhereAsync("orphan");
@@ -26,7 +26,7 @@ public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fi
         await fixture.AssertInvariantsAsync();
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AReservationWithARecordedCommitIsCommitted()
     {
         var order = await PreparedEverywhereAsync("decided");
@@ -39,7 +39,7 @@ public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fi
         await fixture.AssertInvariantsAsync();
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AReservationYoungerThanTheBoundIsNotTouched()
     {
         var order = await PreparedEverywhereAsync("young");
@@ -51,7 +51,7 @@ public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fi
         await fixture.Recovery.RecoverAsync(fixture.Client, TimeSpan.Zero, ct: Ct);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AnUndecidedReservationOfARunningCoordinatorIsLeftToIt()
     {
         var (order, id) = await StartWithSlowShippingAsync("patient");
@@ -65,7 +65,7 @@ public sealed class TransactionRecoveryTests(TransactionRecoveryTests.Fixture fi
         await fixture.AssertInvariantsAsync();
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task WhenRecoveryRecordsAbortFirstTheCoordinatorFollowsItDespiteAllYesVotes()
     {
         var (order, id) = await StartWithSlowShippingAsync("forced");

@@ -12,7 +12,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
 {
     private const TransactionProtocol TwoPc = TransactionProtocol.TwoPhaseCommit;
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task AllYesVotesCommitEverywhereAfterTheDecisionIsRecorded()
     {
         var sku = await fixture.StockAsync("happy", 10);
@@ -31,7 +31,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         await fixture.AssertInvariantsAsync();
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task ANoVoteForLackOfStockAbortsAndReleasesTheOtherReservations()
     {
         var sku = await fixture.StockAsync("short", 2);
@@ -49,7 +49,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
 
     public static TheoryData<ParticipantName> EachParticipant => new(Participants);
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task APrepareThatKeepsFailingAbortsCleanly(ParticipantName failing)
     {
@@ -61,7 +61,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         await AssertNothingAppliedAsync(order);
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task APrepareThatTimesOutAbortsAndTheLatePrepareTakesNothing(ParticipantName slow)
     {
@@ -71,12 +71,12 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         Assert.Equal("timed out", outcome.Steps.Single(s => s.Participant == slow && s.Operation == "Prepare").Result);
 
         // The stalled prepare still runs after the abort; the abort's tombstone makes it vote No and take nothing.
-        await Task.Delay(Slow, TestContext.Current.CancellationToken);
+        await fixture.WaitForStalledCallsAsync(order, slow, "Prepare");
         Assert.Equal(ParticipantState.Aborted, (await fixture.Participants[slow].GetAsync(order, TestContext.Current.CancellationToken))!.State);
         await AssertNothingAppliedAsync(order);
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task ACommitThatFailsIsRedeliveredUntilAcknowledged(ParticipantName flaky)
     {
@@ -88,7 +88,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         await fixture.AssertInvariantsAsync();
     }
 
-    [Theory(Timeout = 60_000)]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(EachParticipant))]
     public async Task AnAbortThatFailsIsRedeliveredUntilAcknowledged(ParticipantName flaky)
     {
@@ -99,7 +99,7 @@ public sealed class TwoPhaseCommitTests(TwoPhaseCommitTests.Fixture fixture) : I
         await AssertNothingAppliedAsync(order);
     }
 
-    [Fact(Timeout = 60_000)]
+    [Fact(Timeout = 120_000)]
     public async Task ACommitThatNeverSucceedsIsRecordedForAttentionAndLeftToRecovery()
     {
         var (order, outcome) = await RunAsync(Throws(ParticipantName.Payments, "Commit"));

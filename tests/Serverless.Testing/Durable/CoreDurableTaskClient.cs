@@ -40,6 +40,45 @@ public sealed class CoreDurableTaskClient : DurableTaskClient
         }
     }
 
+    /// <summary>The backend's recent notable logs, quoted when a wait times out.</summary>
+    public RecentBackendLogs? BackendLogs { get; init; }
+
+    /// <summary>
+    /// For a timeout message: the instance's last history events (what it is waiting on) and the backend's recent
+    /// warnings and ownership changes. Never throws: it runs when something is already wrong.
+    /// </summary>
+    public async Task<string> DescribeAsync(string instanceId)
+    {
+        var text = new System.Text.StringBuilder();
+        try
+        {
+            var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false);
+            var execution = states?.FirstOrDefault()?.OrchestrationInstance?.ExecutionId;
+            var history = await _client.GetOrchestrationHistoryAsync(instanceId, execution);
+            using var events = System.Text.Json.JsonDocument.Parse(history);
+            var all = events.RootElement.EnumerateArray().ToList();
+            text.Append($" History ({all.Count} events, last 15):");
+            foreach (var e in all.TakeLast(15))
+            {
+                var type = e.TryGetProperty("EventType", out var t) && t.TryGetInt32(out var n) ? ((EventType)n).ToString() : t.ToString();
+                var name = e.TryGetProperty("Name", out var nm) && nm.ValueKind == System.Text.Json.JsonValueKind.String ? " " + nm.GetString() : "";
+                var at = e.TryGetProperty("Timestamp", out var ts) ? ts.ToString() : "";
+                text.Append($" [{at} {type}{name}]");
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            text.Append($" History unavailable: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (BackendLogs?.Describe() is { Length: > 0 } logs)
+        {
+            text.Append(Environment.NewLine).Append("Backend's recent warnings and ownership events:").Append(Environment.NewLine).Append(logs);
+        }
+
+        return text.ToString();
+    }
+
     public override DurableEntityClient Entities =>
         _entities ?? throw new NotSupportedException($"{_client.GetType().Name} does not support entities.");
 

@@ -33,7 +33,7 @@ public sealed class DurableBackend : IAsyncDisposable
         _worker = worker;
         _arguments = arguments;
         _ownedServices = ownedServices;
-        Client = new CoreDurableTaskClient(service, JsonDataConverter.Default);
+        Client = new CoreDurableTaskClient(service, JsonDataConverter.Default) { BackendLogs = arguments.Logs };
     }
 
     public DurableTaskClient Client { get; }
@@ -54,13 +54,20 @@ public sealed class DurableBackend : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(storageConnectionString);
         ArgumentNullException.ThrowIfNull(register);
-        var arguments = new StartArguments(storageConnectionString, register, services, taskHub ?? NewTaskHubName(), loggerFactory ?? NullLoggerFactory.Instance);
-        var ownedServices = services is null ? new ServiceCollection().BuildServiceProvider() : null;
+        var logs = new RecentBackendLogs();
+        var arguments = new StartArguments(
+            storageConnectionString, register, services, taskHub ?? NewTaskHubName(), logs, WithRecentLogs(loggerFactory, logs));
+        return await StartAsync(arguments);
+    }
+
+    private static async Task<DurableBackend> StartAsync(StartArguments arguments)
+    {
+        var ownedServices = arguments.Services is null ? new ServiceCollection().BuildServiceProvider() : null;
         var service = new AzureStorageOrchestrationService(Settings(arguments));
         try
         {
             await service.CreateIfNotExistsAsync();
-            var worker = CreateWorker(service, arguments, services ?? ownedServices!);
+            var worker = CreateWorker(service, arguments, arguments.Services ?? ownedServices!);
             await worker.StartAsync();
             return new DurableBackend(service, worker, arguments, ownedServices);
         }
@@ -75,6 +82,17 @@ public sealed class DurableBackend : IAsyncDisposable
             throw;
         }
     }
+
+    // The backend logs to the caller's factory (silent unless a test adds a provider) and to the ring a timeout quotes.
+    private static ILoggerFactory WithRecentLogs(ILoggerFactory? inner, RecentBackendLogs logs) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(LogLevel.Information);
+        builder.AddProvider(logs);
+        if (inner is not null)
+        {
+            builder.AddProvider(new ForwardingLoggerProvider(inner));
+        }
+    });
 
     /// <summary>
     /// Simulates a crash: stops polling at once, without waiting for in-flight work items or checkpointing them.
@@ -96,7 +114,7 @@ public sealed class DurableBackend : IAsyncDisposable
     public async Task<DurableBackend> RestartAsync()
     {
         await StopWorkerAsync();
-        var next = await StartAsync(_arguments.ConnectionString, _arguments.Register, _arguments.Services, TaskHub, _arguments.LoggerFactory);
+        var next = await StartAsync(_arguments);
         _ownsTaskHub = false;
         return next;
     }
@@ -170,5 +188,19 @@ public sealed class DurableBackend : IAsyncDisposable
     }
 
     private sealed record StartArguments(
-        string ConnectionString, Action<DurableTaskRegistry> Register, IServiceProvider? Services, string TaskHub, ILoggerFactory LoggerFactory);
+        string ConnectionString,
+        Action<DurableTaskRegistry> Register,
+        IServiceProvider? Services,
+        string TaskHub,
+        RecentBackendLogs Logs,
+        ILoggerFactory LoggerFactory);
+
+    private sealed class ForwardingLoggerProvider(ILoggerFactory inner) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => inner.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -47,7 +47,8 @@ public static class DurableWaits
             var seen = last is null
                 ? "it was never found"
                 : $"last status {last.RuntimeStatus}, custom status {last.SerializedCustomStatus ?? "none"}, failure {last.FailureDetails?.ErrorMessage ?? "none"}";
-            throw new TimeoutException($"Instance '{instanceId}' did not get {description} within {timeout.TotalSeconds:0.#} s: {seen}.");
+            var detail = client is CoreDurableTaskClient core ? await core.DescribeAsync(instanceId) : "";
+            throw new TimeoutException($"Instance '{instanceId}' did not get {description} within {timeout.TotalSeconds:0.#} s: {seen}.{detail}");
         }
     }
 }
