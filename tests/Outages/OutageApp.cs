@@ -35,7 +35,7 @@ internal sealed class OutageApp(IHost host, string prefix) : TestApp(host, prefi
         return new OutageApp(await StartHostAsync(services, prefix, all, configure: s => s.AddFakeLogging()), prefix);
     }
 
-    /// <summary>Calls an HTTP function through this app's <see cref="RedisOutageMiddleware"/>, as the worker would.</summary>
+    /// <summary>Calls an HTTP function through this app's <see cref="DependencyOutageMiddleware"/>, as the worker would.</summary>
     public Task<ActionResults.Response> CallAsync(HttpRequest request, Func<Task<IActionResult>> function) =>
-        WorkerPipeline.RunAsync(request, function, Create<RedisOutageMiddleware>());
+        WorkerPipeline.RunAsync(request, function, Create<DependencyOutageMiddleware>());
 }
