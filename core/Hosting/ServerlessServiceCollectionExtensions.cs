@@ -31,6 +31,10 @@ public static class ServerlessServiceCollectionExtensions
             .Configure(o => BindStorage(o, configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<StorageRetryOptions>()
+            .Bind(configuration.GetSection(StorageRetryOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<HistoryOptions>()
             .Bind(configuration.GetSection(HistoryOptions.Section))
             .ValidateDataAnnotations()
@@ -38,7 +42,8 @@ public static class ServerlessServiceCollectionExtensions
 
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
         services.TryAddSingleton<RedisKeys>();
-        services.TryAddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.TryAddSingleton(sp => new StorageClients(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IOptions<StorageRetryOptions>>().Value));
 
         // A backstop for a probe that hangs: a Redis PING already fails within Redis:OperationTimeout (see ConnectRedis).
         var probeTimeout = TimeSpan.FromSeconds(5);

@@ -67,7 +67,9 @@ public sealed class StatusReader(DispatchStore pools, StorageClients storage, Me
         {
             return await read();
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or Azure.RequestFailedException or System.Net.Http.HttpRequestException)
+        // StorageOutage: a Storage that stays down ends in the SDK's AggregateException once its retries give up.
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or Azure.RequestFailedException or System.Net.Http.HttpRequestException
+            || StorageOutage.Is(ex))
         {
             errors.Add($"Could not read {what}: {ex.Message}");
             return default;

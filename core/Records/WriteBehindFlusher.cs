@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Core.Redis;
+using Serverless.Core.Storage;
 using StackExchange.Redis;
 
 namespace Serverless.Core.Records;
@@ -94,7 +95,9 @@ internal sealed partial class WriteBehindFlusher(
             {
                 return;
             }
-            catch (Exception ex) when (RedisOutage.Is(ex) || ex is RequestFailedException || IsNoGroup(ex))
+            // StorageOutage too: once the SDK's retries give up it throws an AggregateException, not a
+            // RequestFailedException, and an uncaught one ended this loop for good at the first long Storage outage.
+            catch (Exception ex) when (RedisOutage.Is(ex) || StorageOutage.Is(ex) || ex is RequestFailedException || IsNoGroup(ex))
             {
                 // What was read and not acknowledged stays pending and is claimed again after ClaimAfter.
                 LogFlushFailed(logger, ex);

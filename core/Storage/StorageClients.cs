@@ -10,17 +10,26 @@ namespace Serverless.Core.Storage;
 /// <summary>The three Azure Storage service clients, built once from <see cref="StorageOptions"/>.</summary>
 public sealed class StorageClients
 {
-    /// <summary>Builds clients from a connection string or, without one, from the account name and managed identity.</summary>
+    /// <summary>Builds clients with the default <see cref="StorageRetryOptions"/>.</summary>
     public StorageClients(StorageOptions options)
+        : this(options, new StorageRetryOptions())
+    {
+    }
+
+    /// <summary>Builds clients from a connection string or, without one, from the account name and managed identity.</summary>
+    public StorageClients(StorageOptions options, StorageRetryOptions retry)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(retry);
         // The Functions queue trigger decodes base64 by default; write what it reads.
-        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueOptions = Retrying(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, retry);
+        var blobOptions = Retrying(new BlobClientOptions(), retry);
+        var tableOptions = Retrying(new TableClientOptions(), retry);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            Blobs = new BlobServiceClient(options.ConnectionString);
+            Blobs = new BlobServiceClient(options.ConnectionString, blobOptions);
             Queues = new QueueServiceClient(options.ConnectionString, queueOptions);
-            Tables = new TableServiceClient(options.ConnectionString);
+            Tables = new TableServiceClient(options.ConnectionString, tableOptions);
             return;
         }
 
@@ -28,9 +37,9 @@ public sealed class StorageClients
             ? new DefaultAzureCredential()
             : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(options.ClientId));
         var account = options.AccountName;
-        Blobs = new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential);
+        Blobs = new BlobServiceClient(new Uri($"https://{account}.blob.core.windows.net"), credential, blobOptions);
         Queues = new QueueServiceClient(new Uri($"https://{account}.queue.core.windows.net"), credential, queueOptions);
-        Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential);
+        Tables = new TableServiceClient(new Uri($"https://{account}.table.core.windows.net"), credential, tableOptions);
     }
 
     /// <summary>Blob service.</summary>
@@ -41,4 +50,14 @@ public sealed class StorageClients
 
     /// <summary>Table service.</summary>
     public TableServiceClient Tables { get; }
+
+    private static T Retrying<T>(T client, StorageRetryOptions retry) where T : ClientOptions
+    {
+        client.Retry.Mode = RetryMode.Exponential;
+        client.Retry.MaxRetries = retry.MaxRetries;
+        client.Retry.Delay = retry.RetryDelay;
+        client.Retry.MaxDelay = retry.MaxRetryDelay;
+        client.Retry.NetworkTimeout = retry.NetworkTimeout;
+        return client;
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Core.Jobs;
+using Serverless.Core.Storage;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions.Jobs;
@@ -79,7 +80,7 @@ public sealed class DeadJobFunctions(DeadJobs dead)
         {
             return await action();
         }
-        catch (Exception ex) when (JobHttp.IsStorageOutage(ex))
+        catch (Exception ex) when (StorageOutage.Is(ex))
         {
             return JobHttp.StorageUnavailable();
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Core.Jobs;
+using Serverless.Core.Storage;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions.Jobs;
@@ -47,7 +48,7 @@ public sealed class JobFunctions(JobSubmitter submitter, JobStore store)
             request.HttpContext.Response.Headers.Location = JobHttp.Location(result.Job.Id);
             return JobHttp.Job(result.Job, result.Status == SubmitStatus.Created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
         }
-        catch (Exception ex) when (JobHttp.IsStorageOutage(ex))
+        catch (Exception ex) when (StorageOutage.Is(ex))
         {
             return JobHttp.StorageUnavailable();
         }
@@ -66,7 +67,7 @@ public sealed class JobFunctions(JobSubmitter submitter, JobStore store)
         {
             return await store.GetAsync(id, cancellationToken) is { } job ? JobHttp.Job(job, StatusCodes.Status200OK) : JobHttp.NotFound(id);
         }
-        catch (Exception ex) when (JobHttp.IsStorageOutage(ex))
+        catch (Exception ex) when (StorageOutage.Is(ex))
         {
             return JobHttp.StorageUnavailable();
         }

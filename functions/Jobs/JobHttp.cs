@@ -1,7 +1,7 @@
-using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Serverless.Core.Jobs;
+using Serverless.Core.Storage;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions.Jobs;
@@ -18,17 +18,9 @@ internal static class JobHttp
 
     public static IActionResult NotFound(string id) => Problem.NotFound($"No job '{id}'.");
 
-    /// <summary>Table storage, which holds every job, is unreachable or failing: a 503, not a 500.</summary>
-    public static bool IsStorageOutage(Exception ex) => ex switch
-    {
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or TimeoutException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsStorageOutage),
-        _ => ex.InnerException is { } inner && IsStorageOutage(inner),
-    };
-
+    // Caught here rather than left to DependencyOutageMiddleware only for the message, which names what is missing.
     public static IActionResult StorageUnavailable() =>
-        Problem.ServiceUnavailable("Table storage, which holds the jobs, is unavailable.", TimeSpan.FromSeconds(5));
+        Problem.ServiceUnavailable("Table storage, which holds the jobs, is unavailable.", StorageOutage.RetryAfter);
 
     /// <summary>The single Idempotency-Key header, or "" when missing, repeated or malformed.</summary>
     public static string IdempotencyKey(HttpRequest request)

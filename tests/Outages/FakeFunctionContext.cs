@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Serverless.Tests.Outages;
 
 /// <summary>
-/// The part of a worker <see cref="FunctionContext"/> that <c>RedisOutageMiddleware</c> reads: the HttpContext the
+/// The part of a worker <see cref="FunctionContext"/> that <c>DependencyOutageMiddleware</c> reads: the HttpContext the
 /// ASP.NET Core integration puts into <see cref="Items"/> for HTTP triggers (and leaves out for other triggers).
 /// </summary>
 internal sealed class FakeFunctionContext : FunctionContext

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Serverless.Tests.Outages;
 
-/// <summary>What every Redis outage answer must look like, and the measurements the outage tests log.</summary>
+/// <summary>What every dependency outage answer must look like, and the measurements the outage tests log.</summary>
 internal static class OutageAssertions
 {
     /// <summary>
@@ -26,8 +26,8 @@ internal static class OutageAssertions
     /// <summary>The exception the middleware answered 503 for, most recent first.</summary>
     public static Exception LastCause(OutageApp app)
     {
-        var record = app.Logs.GetSnapshot().LastOrDefault(r => r.Category == typeof(RedisOutageMiddleware).FullName);
-        Assert.True(record?.Exception is not null, "RedisOutageMiddleware logged no outage.");
+        var record = app.Logs.GetSnapshot().LastOrDefault(r => r.Category == typeof(DependencyOutageMiddleware).FullName);
+        Assert.True(record?.Exception is not null, "DependencyOutageMiddleware logged no outage.");
         return record!.Exception!;
     }
 

@@ -37,22 +37,9 @@ public sealed class AzuriteServer : IAsyncDisposable
             return new AzuriteServer(external, null, 0, 0, 0);
         }
 
-        var azurite = Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "azurite");
-        if (!File.Exists(azurite))
-        {
-            throw new InvalidOperationException(
-                $"Azurite is not installed at {azurite}: run 'npm ci' in the repo root (Node.js 20+ needed; './dev.sh test' does this), " +
-                "or set STORAGE_CONNECTION to a running storage emulator.");
-        }
-
+        var azurite = Executable();
         var (blob, queue, table) = (ListeningSockets.FreePort(), ListeningSockets.FreePort(), ListeningSockets.FreePort());
-        var process = ChildProcess.Start(azurite,
-        [
-            "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--inMemoryPersistence", "--loose",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-        ], RepositoryPaths.Root);
+        var process = ChildProcess.Start(azurite, [.. Arguments(blob, queue, table), "--inMemoryPersistence"], RepositoryPaths.Root);
         try
         {
             foreach (var port in new[] { blob, queue, table })
@@ -66,13 +53,34 @@ public sealed class AzuriteServer : IAsyncDisposable
             throw;
         }
 
-        var connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-            $"AccountKey={DevAccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;" +
-            $"QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
-        return new AzuriteServer(connection, process, blob, queue, table);
+        return new AzuriteServer(ConnectionStringFor(blob, queue, table), process, blob, queue, table);
     }
+
+    /// <summary>The repo's pinned Azurite, or an error that says how to install it.</summary>
+    internal static string Executable()
+    {
+        var azurite = Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "azurite");
+        return File.Exists(azurite) ? azurite : throw new InvalidOperationException(
+            $"Azurite is not installed at {azurite}: run 'npm ci' in the repo root (Node.js 20+ needed; './dev.sh test' does this), " +
+            "or set STORAGE_CONNECTION to a running storage emulator.");
+    }
+
+    // The arguments of every Azurite the tests start, here and in OwnAzuriteServer: loopback only, quiet, lenient, on
+    // the given ports; the caller adds where the data lives.
+    internal static List<string> Arguments(int blob, int queue, int table) =>
+    [
+        "--silent", "--skipApiVersionCheck", "--disableTelemetry", "--loose",
+        "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+        "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+        "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+    ];
+
+    internal static string ConnectionStringFor(int blob, int queue, int table) =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        $"AccountKey={DevAccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
 
     public async ValueTask DisposeAsync()
     {
