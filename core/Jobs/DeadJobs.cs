@@ -11,7 +11,7 @@ public sealed record DeadJobAction(string Id, string Outcome, int ReplayCount);
 /// place at the tail of their lane), or purge them. Replaying a job that already succeeded does nothing. Listing
 /// scans the table for dead rows, which suits an admin page, not a hot path.
 /// </summary>
-public sealed class DeadJobs(JobStore store, JobSubmitter submitter, TimeProvider time)
+public sealed class DeadJobs(JobStore store, JobLanes lanes, JobSubmitter submitter, TimeProvider time)
 {
     /// <summary>Most jobs one call lists or acts on.</summary>
     public const int MaxBatch = 1000;
@@ -95,7 +95,7 @@ public sealed class DeadJobs(JobStore store, JobSubmitter submitter, TimeProvide
             return new DeadJobAction(id, "not-dead", job.ReplayCount);
         }
 
-        return await store.TryDeleteAsync(job, ct) ? new DeadJobAction(id, "purged", job.ReplayCount) : new DeadJobAction(id, "not-dead", job.ReplayCount);
+        return await TryPurgeAsync(job, ct) ? new DeadJobAction(id, "purged", job.ReplayCount) : new DeadJobAction(id, "not-dead", job.ReplayCount);
     }
 
     /// <summary>Deletes every dead job (up to <see cref="MaxBatch"/>).</summary>
@@ -104,9 +104,21 @@ public sealed class DeadJobs(JobStore store, JobSubmitter submitter, TimeProvide
         var actions = new List<DeadJobAction>();
         foreach (var job in await ListAsync(MaxBatch, ct))
         {
-            actions.Add(await store.TryDeleteAsync(job, ct) ? new DeadJobAction(job.Id, "purged", job.ReplayCount) : new DeadJobAction(job.Id, "not-dead", job.ReplayCount));
+            actions.Add(await TryPurgeAsync(job, ct) ? new DeadJobAction(job.Id, "purged", job.ReplayCount) : new DeadJobAction(job.Id, "not-dead", job.ReplayCount));
         }
 
         return actions;
+    }
+
+    // Its lane places go first: a job submitted later with the same key (so the same id) must join afresh, not find
+    // an ended place and wait for a turn that never comes back.
+    private async Task<bool> TryPurgeAsync(JobRecord job, CancellationToken ct)
+    {
+        if (job.Request.OrderingKey is { } key)
+        {
+            await lanes.LeaveAsync(key, job.Id, job.ReplayCount, ct);
+        }
+
+        return await store.TryDeleteAsync(job, ct);
     }
 }

@@ -32,10 +32,16 @@ namespace Serverless.Core.Jobs;
 /// <para>A dead job ends its turn: the lane moves on, so one poison job does not block every later job of its key.
 /// Replaying it joins the lane again at the tail (a new place, as if submitted then), so replays keep one-at-a-time
 /// too.</para>
+/// <para>Retention. A lane whose every place has ended (Turn = Next) and whose head has not moved for
+/// <see cref="JobOptions.Retention"/> is deleted by <see cref="TryDeleteAsync"/>: first its rows of ended places, then
+/// the head under the ETag it was judged idle by. A submission that joins meanwhile changes the head, so the head
+/// survives and only rows of places before the join's are gone, which nothing reads again; a join that read the head
+/// just before it was deleted fails on its ETag and starts a fresh lane at place 1.</para>
 /// </remarks>
-public sealed class JobLanes(JobStore store)
+public sealed class JobLanes(JobStore store, TimeProvider time)
 {
     private const string HeadRow = "head";
+    private const int MaxBatch = 100;
 
     /// <summary>The lane partition of <paramref name="orderingKey"/>.</summary>
     public static string PartitionOf(string orderingKey) =>
@@ -57,7 +63,13 @@ public sealed class JobLanes(JobStore store)
 
             var head = await store.Table.GetEntityIfExistsAsync<TableEntity>(lane, HeadRow, cancellationToken: ct);
             var seq = head.HasValue ? head.Value!.GetInt64("Next") ?? 1 : 1;
-            var newHead = new TableEntity(lane, HeadRow) { ["Next"] = seq + 1, ["Turn"] = head.HasValue ? head.Value!.GetInt64("Turn") ?? 1 : 1, ["OrderingKey"] = orderingKey };
+            var newHead = new TableEntity(lane, HeadRow)
+            {
+                ["Next"] = seq + 1,
+                ["Turn"] = head.HasValue ? head.Value!.GetInt64("Turn") ?? 1 : 1,
+                ["OrderingKey"] = orderingKey,
+                ["UpdatedAt"] = time.GetUtcNow(),
+            };
             var actions = new List<TableTransactionAction>
             {
                 head.HasValue
@@ -71,9 +83,10 @@ public sealed class JobLanes(JobStore store)
                 await store.Table.SubmitTransactionAsync(actions, ct);
                 return seq;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
             {
-                // Another submission to this lane committed first (or this job's own earlier attempt did): read again.
+                // Another submission to this lane committed first (or this job's own earlier attempt did), or the
+                // retention sweep deleted the idle lane after we read its head: read again.
             }
         }
     }
@@ -94,13 +107,16 @@ public sealed class JobLanes(JobStore store)
         var lane = PartitionOf(orderingKey);
         while (true)
         {
-            var head = (await store.Table.GetEntityAsync<TableEntity>(lane, HeadRow, cancellationToken: ct)).Value;
-            if ((head.GetInt64("Turn") ?? 1) != seq)
+            var read = await store.Table.GetEntityIfExistsAsync<TableEntity>(lane, HeadRow, cancellationToken: ct);
+            // No head: the lane was deleted as idle, so every turn in it had ended already.
+            if (!read.HasValue || (read.Value!.GetInt64("Turn") ?? 1) != seq)
             {
                 return null;
             }
 
+            var head = read.Value!;
             head["Turn"] = seq + 1;
+            head["UpdatedAt"] = time.GetUtcNow();
             try
             {
                 await store.Table.UpdateEntityAsync(head, head.ETag, TableUpdateMode.Replace, ct);
@@ -145,6 +161,113 @@ public sealed class JobLanes(JobStore store)
 
         return null;
     }
+
+    /// <summary>
+    /// Lane heads that have not moved since before <paramref name="idleBefore"/>: a snapshot, each to be judged by
+    /// <see cref="IsEmpty"/> and deleted with <see cref="TryDeleteAsync"/> under its ETag.
+    /// </summary>
+    public async IAsyncEnumerable<TableEntity> IdleHeadsAsync(DateTimeOffset idleBefore, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await store.EnsureCreatedAsync(ct);
+        await foreach (var head in store.Table.QueryAsync<TableEntity>($"PartitionKey ge 'lane-' and PartitionKey lt 'lane.' and RowKey eq '{HeadRow}'", cancellationToken: ct))
+        {
+            // Heads written before UpdatedAt existed fall back to the server's timestamp.
+            if ((head.GetDateTimeOffset("UpdatedAt") ?? head.Timestamp ?? DateTimeOffset.MaxValue) < idleBefore)
+            {
+                yield return head;
+            }
+        }
+    }
+
+    /// <summary>True when every place of the lane has ended (nobody waits in it).</summary>
+    public static bool IsEmpty(TableEntity head)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return (head.GetInt64("Turn") ?? 1) == (head.GetInt64("Next") ?? 1);
+    }
+
+    /// <summary>
+    /// Deletes an empty lane as read in <paramref name="head"/>: its rows of places before head.Next, then the head
+    /// under the snapshot's ETag. False when the head changed since (a submission joined) or is already gone.
+    /// </summary>
+    public async Task<bool> TryDeleteAsync(TableEntity head, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        if (!IsEmpty(head))
+        {
+            return false;
+        }
+
+        var next = head.GetInt64("Next") ?? 1;
+        var ended = new List<TableEntity>();
+        await foreach (var row in store.Table.QueryAsync<TableEntity>($"PartitionKey eq '{head.PartitionKey}' and RowKey ne '{HeadRow}'", select: ["PartitionKey", "RowKey", "Seq"], cancellationToken: ct))
+        {
+            // Only places before the snapshot's Next: a submission joining now takes place Next or later, and keeps its rows.
+            if (PlaceOf(row) is { } seq && seq < next)
+            {
+                ended.Add(row);
+            }
+        }
+
+        foreach (var chunk in ended.Chunk(MaxBatch))
+        {
+            await DeleteRowsAsync(chunk, ct);
+        }
+
+        try
+        {
+            await store.Table.DeleteEntityAsync(head.PartitionKey, HeadRow, head.ETag, ct);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes the job's places of rounds 0..<paramref name="replayCount"/>, before its row is deleted: a later job with the same id joins afresh.</summary>
+    public async Task LeaveAsync(string orderingKey, string jobId, int replayCount, CancellationToken ct = default)
+    {
+        var lane = PartitionOf(orderingKey);
+        for (var round = 0; round <= replayCount; round++)
+        {
+            try
+            {
+                await store.Table.DeleteEntityAsync(lane, MemberRow(jobId, round), ETag.All, ct);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+            }
+        }
+    }
+
+    private async Task DeleteRowsAsync(TableEntity[] rows, CancellationToken ct)
+    {
+        try
+        {
+            await store.Table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), ct);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 404)
+        {
+            // Another sweep deleted some of them: one by one, skipping what is gone.
+            foreach (var row in rows)
+            {
+                try
+                {
+                    await store.Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct);
+                }
+                catch (RequestFailedException gone) when (gone.Status == 404)
+                {
+                }
+            }
+        }
+    }
+
+    // seq-N rows hold place N in their key; member rows carry it in Seq.
+    private static long? PlaceOf(TableEntity row) =>
+        row.RowKey.StartsWith("seq-", StringComparison.Ordinal) && long.TryParse(row.RowKey.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            ? seq
+            : row.GetInt64("Seq");
 
     private async Task<string?> HolderAsync(string lane, long seq, CancellationToken ct)
     {

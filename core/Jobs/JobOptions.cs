@@ -46,6 +46,14 @@ public sealed class JobOptions : IValidatableObject
     /// </summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a succeeded job's row, and a lane that is empty and idle, are kept (<c>Jobs:Retention</c>, default 7
+    /// days, at least 1 hour); the sweep deletes them afterwards. Within it, a submission repeating the job's
+    /// Idempotency-Key returns the same job; after it, the key is new again and the job would run once more. Dead jobs
+    /// are kept until replayed or purged, like poison messages.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>NCRONTAB schedule of the sweep (<c>Jobs:SweepSchedule</c>, read by the timer trigger as <c>%Jobs:SweepSchedule%</c>).</summary>
     [Required(ErrorMessage = "Jobs:SweepSchedule is required (an NCRONTAB expression such as '0 */1 * * * *').")]
     public string SweepSchedule { get; set; } = "0 */1 * * * *";
@@ -71,6 +79,11 @@ public sealed class JobOptions : IValidatableObject
         if (DefaultMaxAttempts > MaxAttemptsLimit)
         {
             yield return new ValidationResult("Jobs:DefaultMaxAttempts must not exceed Jobs:MaxAttemptsLimit.", [nameof(DefaultMaxAttempts)]);
+        }
+
+        if (Retention < TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Jobs:Retention must be at least 01:00:00: clients retry a submission with the same Idempotency-Key for longer than that, and a deleted job would run again.", [nameof(Retention)]);
         }
 
         if (StuckAfter <= LeaseDuration)

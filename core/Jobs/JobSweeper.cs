@@ -8,9 +8,11 @@ namespace Serverless.Core.Jobs;
 /// Closes the crash windows no message covers, on a timer: a job accepted but never enqueued (the submission or a
 /// replay died between its writes), a job whose next-attempt message was never sent, a running job whose runner
 /// died and whose message was lost, and a lane whose Turn was not moved on or whose successor was not enqueued
-/// (<see cref="JobLanes.RepairAsync"/>). Whatever it enqueues twice, the runner's lease and state checks absorb.
+/// (<see cref="JobLanes.RepairAsync"/>). Whatever it enqueues twice, the runner's lease and state checks absorb. Once
+/// an hour it also deletes what <see cref="JobOptions.Retention"/> no longer keeps (<see cref="JobRetention"/>).
 /// </summary>
-public sealed partial class JobSweeper(JobStore store, JobLanes lanes, JobSubmitter submitter, IOptions<JobOptions> options, TimeProvider time, ILogger<JobSweeper> logger)
+public sealed partial class JobSweeper(
+    JobStore store, JobLanes lanes, JobSubmitter submitter, JobRetention retention, IOptions<JobOptions> options, TimeProvider time, ILogger<JobSweeper> logger)
 {
     /// <summary>Re-enqueues every job that should have moved by now; returns how many it touched.</summary>
     public async Task<int> SweepAsync(CancellationToken ct = default)
@@ -44,6 +46,8 @@ public sealed partial class JobSweeper(JobStore store, JobLanes lanes, JobSubmit
         {
             LogSwept(logger, touched);
         }
+
+        await retention.DeleteExpiredIfDueAsync(ct);
 
         return touched;
     }

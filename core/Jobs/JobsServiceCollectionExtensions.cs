@@ -22,6 +22,7 @@ public static class JobsServiceCollectionExtensions
         services.TryAddSingleton<JobRunner>();
         services.AddMessageHandler<JobConsumer, JobMessage>();
         services.TryAddSingleton<DeadJobs>();
+        services.TryAddSingleton<JobRetention>();
         services.TryAddSingleton<JobSweeper>();
         return services;
     }

@@ -149,6 +149,33 @@ public sealed class Inbox(StorageClients storage, IOptions<MessagingOptions> opt
         }
     }
 
+    /// <summary>
+    /// Deletes rows of work completed, or of claims that ran out, before <paramref name="before"/>; returns how many.
+    /// Each delete is under the row's ETag, so a claim taken over meanwhile is kept. An expired claim and no row
+    /// mean the same to <see cref="ClaimAsync"/>; a deleted done row lets a later duplicate run again (see
+    /// <see cref="MessagingOptions.InboxRetention"/>).
+    /// </summary>
+    public async Task<int> DeleteOlderThanAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await EnsureCreatedAsync(ct);
+        var at = before.UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        var deleted = 0;
+        var filter = $"(State eq '{Done}' and CompletedAt lt datetime'{at}') or (State eq '{Claimed}' and LeaseUntil lt datetime'{at}')";
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            try
+            {
+                await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, ct);
+                deleted++;
+            }
+            catch (RequestFailedException ex) when (ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+            {
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>Whether the work was completed.</summary>
     public async Task<bool> IsDoneAsync(string consumer, string id, CancellationToken ct)
     {

@@ -22,6 +22,18 @@ public sealed partial class MessagingOptions : IValidatableObject
     /// <summary>NCRONTAB of the outbox relay timer (<c>Messaging:OutboxRelaySchedule</c>); writes also nudge it.</summary>
     public string OutboxRelaySchedule { get; set; } = "*/30 * * * * *";
 
+    /// <summary>
+    /// How long the inbox remembers a completed piece of work (<c>Messaging:InboxRetention</c>, default and minimum 7
+    /// days); older rows are deleted by the outbox relay's timer, once an hour. A duplicate delivered after its row
+    /// is gone runs again, so this must outlive every message that can still carry the work: the queue messages this
+    /// app sends live for Storage's default time-to-live, 7 days (a visibility delay counts within it). A producer
+    /// that sends with a longer or infinite time-to-live needs a longer retention, or effects that absorb repeats.
+    /// </summary>
+    public TimeSpan InboxRetention { get; set; } = QueueMessageTimeToLive;
+
+    /// <summary>Storage's default message time-to-live, which every queue message this app sends has.</summary>
+    public static readonly TimeSpan QueueMessageTimeToLive = TimeSpan.FromDays(7);
+
     /// <summary>What a consumer without its own section uses (<c>Messaging:Defaults</c>).</summary>
     public ConsumerOptions Defaults { get; set; } = new();
 
@@ -45,6 +57,13 @@ public sealed partial class MessagingOptions : IValidatableObject
         if (string.IsNullOrWhiteSpace(OutboxRelaySchedule))
         {
             yield return new ValidationResult("'Messaging:OutboxRelaySchedule' must be an NCRONTAB expression, e.g. '*/30 * * * * *'.", [nameof(OutboxRelaySchedule)]);
+        }
+
+        if (InboxRetention < QueueMessageTimeToLive)
+        {
+            yield return new ValidationResult(
+                "'Messaging:InboxRetention' must be at least 7.00:00:00, the time-to-live of the queue messages this app sends: a duplicate delivered after its inbox row is deleted would run again.",
+                [nameof(InboxRetention)]);
         }
 
         foreach (var error in (Defaults ?? new()).Problems("Messaging:Defaults"))

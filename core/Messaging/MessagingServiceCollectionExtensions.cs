@@ -16,6 +16,7 @@ public static class MessagingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<Inbox>();
+        services.TryAddSingleton<InboxRetention>();
         services.TryAddSingleton<MessagePipeline>();
         services.TryAddSingleton<AppQueues>();
         services.TryAddSingleton<QueueAdmin>();

@@ -29,4 +29,25 @@ public sealed class MessagingOptionsTests
         Assert.Equal(9, options.For("dispatch").MaxAttempts);
         Assert.Empty(options.Validate(new ValidationContext(options)));
     }
+
+    [Fact]
+    public void AnInboxRetentionShorterThanTheQueueMessageTimeToLiveIsRejectedNamingTheSetting()
+    {
+        var options = new MessagingOptions { InboxRetention = TimeSpan.FromDays(1) };
+
+        var errors = options.Validate(new ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+
+        Assert.Contains(errors, e => e!.Contains("'Messaging:InboxRetention' must be at least 7.00:00:00", StringComparison.Ordinal));
+        Assert.Empty(new MessagingOptions().Validate(new ValidationContext(new MessagingOptions())));
+    }
+
+    [Fact]
+    public void AJobRetentionShorterThanAnHourIsRejectedNamingTheSetting()
+    {
+        var options = new Serverless.Core.Jobs.JobOptions { Retention = TimeSpan.FromMinutes(10) };
+
+        var errors = options.Validate(new ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+
+        Assert.Contains(errors, e => e!.StartsWith("Jobs:Retention must be at least 01:00:00", StringComparison.Ordinal));
+    }
 }
