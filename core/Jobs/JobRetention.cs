@@ -15,14 +15,12 @@ public sealed partial class JobRetention(JobStore store, JobLanes lanes, IOption
     /// <summary>Retention is days; an hourly pass keeps the table within an hour of it at a scan an hour.</summary>
     public static readonly TimeSpan PassInterval = TimeSpan.FromHours(1);
 
-    private long _nextPassTicks;
+    private readonly Operability.PassGate _gate = new(PassInterval, time);
 
     /// <summary>Runs <see cref="DeleteExpiredAsync"/> if no pass ran in this process within <see cref="PassInterval"/>.</summary>
     public async Task<(int Jobs, int Lanes)> DeleteExpiredIfDueAsync(CancellationToken ct = default)
     {
-        var now = time.GetUtcNow().UtcTicks;
-        var next = Interlocked.Read(ref _nextPassTicks);
-        if (now < next || Interlocked.CompareExchange(ref _nextPassTicks, now + PassInterval.Ticks, next) != next)
+        if (!_gate.TryEnter())
         {
             return (0, 0);
         }

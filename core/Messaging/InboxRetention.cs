@@ -12,14 +12,12 @@ public sealed partial class InboxRetention(Inbox inbox, IOptions<MessagingOption
     /// <summary>Retention is days; an hourly scan keeps the table within an hour of it.</summary>
     public static readonly TimeSpan PassInterval = TimeSpan.FromHours(1);
 
-    private long _nextPassTicks;
+    private readonly Operability.PassGate _gate = new(PassInterval, time);
 
     /// <summary>Runs <see cref="DeleteExpiredAsync"/> if no pass ran in this process within <see cref="PassInterval"/>.</summary>
     public async Task<int> DeleteExpiredIfDueAsync(CancellationToken ct = default)
     {
-        var now = time.GetUtcNow().UtcTicks;
-        var next = Interlocked.Read(ref _nextPassTicks);
-        if (now < next || Interlocked.CompareExchange(ref _nextPassTicks, now + PassInterval.Ticks, next) != next)
+        if (!_gate.TryEnter())
         {
             return 0;
         }

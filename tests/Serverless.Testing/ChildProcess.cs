@@ -87,6 +87,17 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for a short-lived tool to finish and returns its exit code; kills it after <paramref name="timeout"/>.</summary>
+    /// <summary>Sends a POSIX signal (TERM, STOP, CONT) to the process: how tests stop, freeze and thaw a server.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", $"{Id}"]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {Id} exited with {kill.ExitCode}.");
+        }
+    }
+
     public async Task<int> WaitForExitAsync(string what, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Serverless.Testing;
 
 /// <summary>
@@ -129,14 +127,6 @@ public sealed class OwnAzuriteServer : IAsyncDisposable
         _process = process;
     }
 
-    private async Task SignalAsync(string signal)
-    {
-        var pid = _process?.Id ?? throw new InvalidOperationException("Azurite is not running.");
-        using var kill = Process.Start("kill", [$"-{signal}", $"{pid}"]);
-        await kill.WaitForExitAsync();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}.");
-        }
-    }
+    private Task SignalAsync(string signal) =>
+        (_process ?? throw new InvalidOperationException("Azurite is not running.")).SignalAsync(signal);
 }
