@@ -12,6 +12,7 @@ namespace Serverless.Core.Records;
 /// </summary>
 internal sealed class RecordTable
 {
+    private const string WriteIdProperty = "WriteId";
     private readonly TableClient _table;
     private readonly Lock _gate = new();
     private Task? _created;
@@ -33,9 +34,11 @@ internal sealed class RecordTable
     public async Task<bool> TryWriteAsync(string collection, RecordWrite write, StoredRecord? current, CancellationToken ct = default)
     {
         await EnsureCreatedAsync();
+        var writeId = Guid.NewGuid();
         try
         {
             var entity = Entity(collection, write);
+            entity[WriteIdProperty] = writeId;
             if (current is null)
             {
                 await _table.AddEntityAsync(entity, ct);
@@ -49,7 +52,11 @@ internal sealed class RecordTable
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return false;
+            // The SDK retries a try whose answer was lost (a network timeout); if that try committed, the retry meets
+            // this very write and must not report it as another writer's, or the caller answers 412 for a write that
+            // happened. The write's own id tells the two apart.
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(collection, write.Key, [WriteIdProperty], ct);
+            return row.HasValue && row.Value!.GetGuid(WriteIdProperty) == writeId;
         }
     }
 

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -18,13 +19,19 @@ public sealed class StorageClients
 
     /// <summary>Builds clients from a connection string or, without one, from the account name and managed identity.</summary>
     public StorageClients(StorageOptions options, StorageRetryOptions retry)
+        : this(options, retry, perTry: null)
+    {
+    }
+
+    // perTry runs inside the retry loop, once per try: what tests use to lose a committed try's answer.
+    internal StorageClients(StorageOptions options, StorageRetryOptions retry, HttpPipelinePolicy? perTry)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(retry);
         // The Functions queue trigger decodes base64 by default; write what it reads.
-        var queueOptions = Retrying(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, retry);
-        var blobOptions = Retrying(new BlobClientOptions(), retry);
-        var tableOptions = Retrying(new TableClientOptions(), retry);
+        var queueOptions = Retrying(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, retry, perTry);
+        var blobOptions = Retrying(new BlobClientOptions(), retry, perTry);
+        var tableOptions = Retrying(new TableClientOptions(), retry, perTry);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             Blobs = new BlobServiceClient(options.ConnectionString, blobOptions);
@@ -51,8 +58,13 @@ public sealed class StorageClients
     /// <summary>Table service.</summary>
     public TableServiceClient Tables { get; }
 
-    private static T Retrying<T>(T client, StorageRetryOptions retry) where T : ClientOptions
+    private static T Retrying<T>(T client, StorageRetryOptions retry, HttpPipelinePolicy? perTry) where T : ClientOptions
     {
+        if (perTry is not null)
+        {
+            client.AddPolicy(perTry, HttpPipelinePosition.PerRetry);
+        }
+
         client.Retry.Mode = RetryMode.Exponential;
         client.Retry.MaxRetries = retry.MaxRetries;
         client.Retry.Delay = retry.RetryDelay;

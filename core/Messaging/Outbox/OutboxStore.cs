@@ -61,12 +61,11 @@ public sealed class OutboxStore(StorageClients storage, IOptions<MessagingOption
 
             await _table.AddEntityAsync(head, ct);
         }
-        catch (RequestFailedException ex) when (batchId is not null && ex.Status == (int)HttpStatusCode.Conflict)
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.Conflict)
         {
-            // Recorded before by the same caller (an activity retried after it crashed).
-        }
-        catch (TableTransactionFailedException ex) when (batchId is not null && ex.Status == (int)HttpStatusCode.Conflict)
-        {
+            // The head exists, so the batch was recorded whole: by the same caller before (an activity retried after
+            // it crashed) or by this call's own earlier try, whose answer was lost (a network timeout) before the SDK
+            // retried it. A fresh id has no other writer, so for it the conflict can only be the second case.
         }
 
         return id;

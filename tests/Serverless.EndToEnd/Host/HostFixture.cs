@@ -40,6 +40,7 @@ public sealed class HostFixture : IAsyncLifetime
     public static IReadOnlyDictionary<string, string> Overrides { get; } = new Dictionary<string, string>
     {
         ["DurableTaskHubName"] = $"e2e{Guid.NewGuid():N}"[..16],
+        ["Storage:NetworkTimeout"] = ServicesFixture.BusyMachineStorageTimeout,
         ["Search:WarmupSchedule"] = "*/2 * * * * *",
         ["Search:SnapshotSchedule"] = "*/3 * * * * *",
         ["Dispatch:ProbeSchedule"] = "*/2 * * * * *",

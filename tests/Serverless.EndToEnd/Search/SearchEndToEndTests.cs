@@ -13,7 +13,7 @@ namespace Serverless.EndToEnd.Search;
 
 /// <summary>
 /// The catalog pipeline through the host: HTTP upsert, the Storage queue, the queue-triggered indexer, the index
-/// sync and the cached search. One class, so no other catalog change runs while the warm-up timer is watched.
+/// sync and the cached search.
 /// </summary>
 [RedisBacked]
 public sealed class SearchEndToEndTests(HostFixture fixture)
@@ -86,13 +86,18 @@ public sealed class SearchEndToEndTests(HostFixture fixture)
         var first = await SearchAsync(client, word);
         Assert.True(first.Status == 200, first.ToString());
         var query = new SearchRequest(word).Parse().Query!;
-        var key = SearchService.Key(query, first.Json.GetProperty("catalogVersion").GetInt64());
         var cache = fixture.Get<SearchCache>().Fusion;
 
         // Removing through FusionCache also drops the worker's L1 (backplane): only a warm-up can bring the entry back.
-        await cache.RemoveAsync(key, token: TestContext.Current.CancellationToken);
-        await Eventually.GetAsync(async () => (await cache.TryGetAsync<SearchResult>(key, token: TestContext.Current.CancellationToken)).HasValue,
-            present => present, TimeSpan.FromSeconds(60), $"the warm-up timer puts '{word}' back into Redis");
+        await cache.RemoveAsync(SearchService.Key(query, first.Json.GetProperty("catalogVersion").GetInt64()), token: TestContext.Current.CancellationToken);
+        // The warm-up refreshes at the catalog's current version, and another collection's test (the outbox relay's)
+        // may change the catalog meanwhile: look for the entry at the version a search of another word reports now.
+        await Eventually.GetAsync(async () =>
+        {
+            var probe = await SearchAsync(client, "zqversionprobe");
+            var key = SearchService.Key(query, probe.Json.GetProperty("catalogVersion").GetInt64());
+            return (await cache.TryGetAsync<SearchResult>(key, token: TestContext.Current.CancellationToken)).HasValue;
+        }, present => present, TimeSpan.FromSeconds(60), $"the warm-up timer puts '{word}' back into Redis");
 
         var manual = await Answer.SendAsync(client, HttpMethod.Post, "search/warmup");
         Assert.True(manual.Status == 200, manual.ToString());

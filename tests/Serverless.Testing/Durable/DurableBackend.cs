@@ -154,11 +154,14 @@ public sealed class DurableBackend : IAsyncDisposable
         // A crashed worker neither releases its partition leases nor returns the messages it had dequeued: the next
         // worker waits for the lease to expire (30 s by default) and for those messages to become visible again
         // (5 min by default). Test-sized values let crash tests finish in seconds; renewal keeps live work locked.
+        // A message is not renewed while it is processed: at 15 s, an Azurite stalled by a busy machine let an
+        // ExecutionStarted reappear mid-work, and its second run found its own history ("split brain") and looped
+        // (pop receipt mismatch) until the test timed out. 30 s costs a restart at most 15 s more.
         LeaseInterval = TimeSpan.FromSeconds(6),
         LeaseRenewInterval = TimeSpan.FromSeconds(2),
         LeaseAcquireInterval = TimeSpan.FromSeconds(2),
-        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
-        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
 
         // Each start is a distinct worker (as a new process would be), so a restart has to take over the leases.
         WorkerId = $"{arguments.TaskHub}-{Guid.NewGuid():N}",

@@ -1,0 +1,67 @@
+using System.Text;
+using Serverless.Core.Messaging.Outbox;
+using Serverless.Core.Records;
+using Serverless.Testing;
+using Serverless.Tests.Records;
+using Xunit;
+
+namespace Serverless.Tests.Outages;
+
+/// <summary>
+/// A Storage write that committed but whose answer was lost is retried by the SDK and meets itself: it must count as
+/// done, not as another writer's conflict (Azurite on a busy machine answered the suite's writes after the 5 s network
+/// timeout, and the retries then failed on their own first tries).
+/// </summary>
+[RedisBacked]
+public sealed class LostAnswerTests(ServicesFixture services)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(WritePolicy.CacheAside)]
+    [InlineData(WritePolicy.WriteThrough)]
+    [InlineData(WritePolicy.WriteAround)]
+    public async Task ARecordWriteWhoseAnswerWasLostIsAcknowledgedOnceNotRefused(WritePolicy policy)
+    {
+        var lost = new LostAnswers();
+        using var app = await new RecordWorld(services).StartAsync(lost.Install);
+        var collection = RecordApp.CollectionOf(policy);
+        var key = $"k{Guid.NewGuid():N}";
+        // Creates the table first: its creation is a write too, and would take the lost answer.
+        Assert.Equal(RecordStatus.NotFound, (await app.Store.GetAsync(collection, key, Ct)).Status);
+
+        lost.Arm();
+        var created = await app.Store.PutAsync(collection, key, Json("first"), RecordPrecondition.None, Ct);
+        lost.Arm();
+        var updated = await app.Store.PutAsync(collection, key, Json("second"), new RecordPrecondition(false, 1), Ct);
+        lost.Arm();
+        var deleted = await app.Store.DeleteAsync(collection, key, new RecordPrecondition(false, 2), Ct);
+
+        Assert.Equal(3, lost.Lost);
+        Assert.Equal((RecordStatus.Created, 1L), (created.Status, created.Version));
+        Assert.Equal((RecordStatus.Ok, 2L), (updated.Status, updated.Version));
+        Assert.Equal((RecordStatus.Ok, 3L), (deleted.Status, deleted.Version));
+        var row = await app.Get<RecordTable>().GetAsync(collection, key, Ct);
+        Assert.Equal((3L, true), (row!.Version, row.Deleted));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AnOutboxBatchWhoseAnswerWasLostIsRecordedOnceNotFailed()
+    {
+        var lost = new LostAnswers();
+        var table = $"outbox{Guid.NewGuid():N}"[..20];
+        using var host = await services.StartAppAsync(new Dictionary<string, string?> { ["Messaging:OutboxTable"] = table }, lost.Install);
+        var outbox = (OutboxStore)host.Services.GetService(typeof(OutboxStore))!;
+        Assert.Empty(await outbox.PendingAsync(Ct));
+
+        lost.Arm();
+        var id = await outbox.RecordAsync("catalog-changes", ["one", "two", "three"], ct: Ct);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal([id], await outbox.PendingAsync(Ct));
+        var batch = await outbox.TakeAsync(id, TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(["one", "two", "three"], batch!.Messages);
+    }
+
+    private static ReadOnlyMemory<byte> Json(string value) => Encoding.UTF8.GetBytes($$"""{"value":"{{value}}"}""");
+}
