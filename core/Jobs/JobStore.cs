@@ -13,6 +13,7 @@ namespace Serverless.Core.Jobs;
 /// </summary>
 public sealed class JobStore
 {
+    private const string InsertIdProperty = "InsertId";
     private readonly Lock _gate = new();
     private Task? _created;
 
@@ -58,14 +59,21 @@ public sealed class JobStore
     {
         ArgumentNullException.ThrowIfNull(job);
         await EnsureCreatedAsync(ct);
+        var entity = job.ToEntity();
+        var insertId = Guid.NewGuid();
+        entity[InsertIdProperty] = insertId;
         try
         {
-            var response = await Table.AddEntityAsync(job.ToEntity(), ct);
+            var response = await Table.AddEntityAsync(entity, ct);
             return job with { ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            return null;
+            // The SDK retries a try whose answer was lost (a network timeout); if that try committed, the retry meets
+            // this very insert. Taken for another submission's, the job would answer 200 to its first submitter and,
+            // marked enqueued with no message sent, wait for the sweep.
+            var row = await Table.GetEntityIfExistsAsync<TableEntity>(job.Id, JobRecord.RowKey, cancellationToken: ct);
+            return row.HasValue && row.Value!.GetGuid(InsertIdProperty) == insertId ? JobRecord.FromEntity(row.Value) : null;
         }
     }
 

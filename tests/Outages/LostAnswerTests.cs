@@ -2,6 +2,7 @@ using System.Text;
 using Serverless.Core.Messaging.Outbox;
 using Serverless.Core.Records;
 using Serverless.Testing;
+using Serverless.Tests.Jobs;
 using Serverless.Tests.Records;
 using Xunit;
 
@@ -61,6 +62,25 @@ public sealed class LostAnswerTests(ServicesFixture services)
         Assert.Equal([id], await outbox.PendingAsync(Ct));
         var batch = await outbox.TakeAsync(id, TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(["one", "two", "three"], batch!.Messages);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task AJobSubmissionWhoseAnswerWasLostIsCreatedAndEnqueuedOnce()
+    {
+        var lost = new LostAnswers();
+        using var app = await JobApp.StartAsync(services, configure: lost.Install);
+        const string body = """{"pool":"pool","path":"/work"}""";
+        // The first submission creates the table and the queue: their creation would take the lost answer.
+        Assert.Equal(202, (await app.SubmitAsync($"warm-{Guid.NewGuid():N}", body, Ct)).Status);
+        await app.Store.Queue.ClearMessagesAsync(Ct);
+
+        lost.Arm();
+        var submitted = await app.SubmitAsync($"lost-{Guid.NewGuid():N}", body, Ct);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal(202, submitted.Status);
+        var messages = await app.Store.Queue.PeekMessagesAsync(32, Ct);
+        Assert.Single(messages.Value);
     }
 
     private static ReadOnlyMemory<byte> Json(string value) => Encoding.UTF8.GetBytes($$"""{"value":"{{value}}"}""");
