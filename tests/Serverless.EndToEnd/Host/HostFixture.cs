@@ -21,6 +21,7 @@ public sealed class HostFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly ServicesFixture _services = new();
+    private readonly OtlpReceiver _otlp = OtlpReceiver.Start();
     private FunctionsHost? _host;
     private IHost? _app;
 
@@ -32,6 +33,9 @@ public sealed class HostFixture : IAsyncLifetime
     public IServiceProvider App => _app?.Services ?? throw new InvalidOperationException("The in-process app did not start.");
 
     public ServicesFixture Services => _services;
+
+    /// <summary>What the host and its worker exported over OTLP.</summary>
+    public OtlpReceiver Otlp => _otlp;
 
     /// <summary>How long finished orchestrations are kept under the host (History:Retention).</summary>
     public static TimeSpan HistoryRetention { get; } = TimeSpan.FromSeconds(45);
@@ -70,6 +74,12 @@ public sealed class HostFixture : IAsyncLifetime
         {
             settings[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
+
+        // Host and worker export to the run's collector, often enough that a test sees its own calls in seconds.
+        settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = _otlp.Endpoint.ToString();
+        settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        settings["OTEL_BSP_SCHEDULE_DELAY"] = "500";
+        settings["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
 
         var started = DateTime.UtcNow;
         _host = FunctionsHost.Start(RepositoryPaths.FunctionsOutput, settings);
@@ -112,6 +122,7 @@ public sealed class HostFixture : IAsyncLifetime
         }
 
         await _services.DisposeAsync();
+        await _otlp.DisposeAsync();
     }
 
     /// <summary>The Values of <c>local.settings.sample.json</c>, which Core Tools turn into environment variables.</summary>
