@@ -154,14 +154,15 @@ public sealed class DurableBackend : IAsyncDisposable
         // A crashed worker neither releases its partition leases nor returns the messages it had dequeued: the next
         // worker waits for the lease to expire (30 s by default) and for those messages to become visible again
         // (5 min by default). Test-sized values let crash tests finish in seconds; renewal keeps live work locked.
-        // A message is not renewed while it is processed: at 15 s, an Azurite stalled by a busy machine let an
-        // ExecutionStarted reappear mid-work, and its second run found its own history ("split brain") and looped
-        // (pop receipt mismatch) until the test timed out. 30 s costs a restart at most 15 s more.
+        // A message is not renewed while it is processed: an Azurite stalled past 15 s (seen beside the 2,000-job
+        // campaign before it ran alone) lets an ExecutionStarted reappear mid-work, and its second run finds its own
+        // history ("split brain") and loops on pop receipt mismatches. Kept at 15 s all the same: the transaction
+        // crash tests' 20 s prepare timeout must outlast a restart's wait for these messages.
         LeaseInterval = TimeSpan.FromSeconds(6),
         LeaseRenewInterval = TimeSpan.FromSeconds(2),
         LeaseAcquireInterval = TimeSpan.FromSeconds(2),
-        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
-        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(15),
 
         // Each start is a distinct worker (as a new process would be), so a restart has to take over the leases.
         WorkerId = $"{arguments.TaskHub}-{Guid.NewGuid():N}",
