@@ -46,7 +46,7 @@ internal static class SearchPeers
         var l1 = await context.RowAsync("search L1 hit",
             new Contender("ours: SearchService.SearchAsync", "ours", () => Discard(search.SearchAsync(query))),
             new Contender("HybridCache, immutable type", "peer", () => Discard(hybrid.GetOrCreateAsync(HybridKey(query, index.Version), (engine, query), static (s, _) => ValueTask.FromResult(new CachedPage(s.engine.Search(s.query)))))),
-            new Contender("FusionCache.TryGet alone (the floor under ours)", "raw", () => { fusion.TryGet<SearchResult>(fusionKey, MemoryOnly); return ValueTask.CompletedTask; }),
+            new Contender("FusionCache.TryGet alone (ours asks it once per sync interval)", "raw", () => { fusion.TryGet<SearchResult>(fusionKey, MemoryOnly); return ValueTask.CompletedTask; }),
             new Contender("MemoryCache.TryGetValue (raw)", "raw", () => { memory.TryGetValue("k", out _); return ValueTask.CompletedTask; }));
 
         var raw = context.Connection.GetDatabase();

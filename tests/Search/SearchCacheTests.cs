@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Serverless.Core.Search.Caching;
 using Serverless.Core.Search;
 using Serverless.Core.Search.Index;
 using Serverless.Core.Search.Query;
@@ -26,6 +28,36 @@ public sealed class SearchCacheTests(ServicesFixture services)
         Assert.Equal(CacheOutcome.HitL2, (await second.QueryAsync("wireless")).Cache);
         Assert.Equal(CacheOutcome.HitL1, (await second.QueryAsync("wireless")).Cache);
         Assert.Equal(1, first.Index.SearchCount + second.Index.SearchCount);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task ARepeatedL1HitSkipsFusionCacheWithinASyncIntervalAndARemovalThereIsSeenAfterIt()
+    {
+        using var app = await new SearchWorld(services).StartAsync();
+        await SearchWorld.SeedAsync(app, [Products.Make("h", "Wireless headphones")]);
+        var fusion = app.Get<SearchCache>().Fusion;
+        var fusionHits = 0;
+        fusion.Events.Memory.Hit += (_, _) => Interlocked.Increment(ref fusionHits);
+        var interval = app.Get<IOptions<SearchOptions>>().Value.SyncInterval;
+
+        Assert.Equal(CacheOutcome.Miss, (await app.QueryAsync("wireless")).Cache);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(CacheOutcome.HitL1, (await app.QueryAsync("wireless")).Cache);
+        }
+
+        // FusionCache is asked once, then once more per sync interval that passed (however busy the machine).
+        var allowed = 1 + (int)Math.Ceiling(clock.Elapsed / interval);
+        Assert.True(fusionHits <= allowed, $"{fusionHits} FusionCache hits for 200 searches in {clock.Elapsed.TotalMilliseconds:F0} ms (at most {allowed})");
+
+        await fusion.RemoveAsync(SearchService.Key(new SearchRequest("wireless").Parse().Query!, app.Index.Version), token: Ct);
+        var removed = System.Diagnostics.Stopwatch.StartNew();
+        while ((await app.QueryAsync("wireless")).Cache == CacheOutcome.HitL1)
+        {
+            Assert.True(removed.Elapsed < TimeSpan.FromSeconds(10), "the removed entry was still served from memory after 10 s");
+            await Task.Yield();
+        }
     }
 
     [Fact(Timeout = 30_000)]

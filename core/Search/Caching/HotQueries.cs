@@ -124,6 +124,7 @@ internal sealed class Pending(SearchQuery query)
 {
     private int _count;
     private KeyAtVersion? _key;
+    private Front? _front;
 
     public SearchQuery Query => query;
 
@@ -144,7 +145,16 @@ internal sealed class Pending(SearchQuery query)
 
     public void Increment() => Interlocked.Increment(ref _count);
 
+    /// <summary>The result remembered at <paramref name="catalogVersion"/> if it is still fresh at <paramref name="now"/>.</summary>
+    public SearchResult? FrontAt(long catalogVersion, long now) =>
+        Volatile.Read(ref _front) is { } front && front.Version == catalogVersion && now < front.Until ? front.Result : null;
+
+    /// <summary>Remembers an L1 hit's result at its catalog version until <paramref name="until"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+    public void Remember(long catalogVersion, SearchResult result, long until) => Volatile.Write(ref _front, new Front(catalogVersion, result, until));
+
     private sealed record KeyAtVersion(long Version, string Key);
+
+    private sealed record Front(long Version, SearchResult Result, long Until);
 }
 
 [JsonSerializable(typeof(SearchQuery))]
