@@ -58,6 +58,13 @@ internal sealed partial class JobLease : IAsyncDisposable
                 {
                     var now = _time.GetUtcNow();
                     var renewed = await _store.TryReplaceAsync(Job with { LeaseUntil = now + _duration, UpdatedAt = now }, _stop.Token);
+                    if (renewed is null && await _store.GetAsync(Job.Id, _stop.Token) is { State: JobState.Running } current && current.LeaseOwner == Job.LeaseOwner)
+                    {
+                        // Still ours: a takeover always writes a new owner. The row changed under another ETag, e.g. our
+                        // last renewal committed but its answer was lost and the SDK's retry failed on our own change.
+                        renewed = await _store.TryReplaceAsync(current with { LeaseUntil = now + _duration, UpdatedAt = now }, _stop.Token);
+                    }
+
                     if (renewed is null)
                     {
                         LogLost(_logger, Job.Id);

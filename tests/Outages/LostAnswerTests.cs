@@ -1,4 +1,5 @@
 using System.Text;
+using Serverless.Core.Jobs;
 using Serverless.Core.Messaging.Outbox;
 using Serverless.Core.Records;
 using Serverless.Testing;
@@ -81,6 +82,28 @@ public sealed class LostAnswerTests(ServicesFixture services)
         Assert.Equal(202, submitted.Status);
         var messages = await app.Store.Queue.PeekMessagesAsync(32, Ct);
         Assert.Single(messages.Value);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ALeaseRenewalWhoseAnswerWasLostKeepsTheClaimAndTheRunRecordsItsOutcome()
+    {
+        var lost = new LostAnswers();
+        await using var backend = await Backend.StartAsync("slow", delay: TimeSpan.FromSeconds(4));
+        using var app = await JobApp.StartAsync(services, configure: lost.Install);
+        await app.SavePoolAsync("pool", backend);
+        var key = $"lease-{Guid.NewGuid():N}";
+        Assert.Equal(202, (await app.SubmitAsync(key, """{"pool":"pool","path":"/work"}""", Ct)).Status);
+
+        // Run by this flow, not a pump: the claim is its first write, the heartbeat's first renewal (3 s lease, one
+        // beat a second, over a 4 s job) its second.
+        lost.Arm(skip: 1);
+        var run = await app.Runner.RunAsync(new JobMessage(JobIds.For(key)), Ct);
+
+        Assert.Equal(1, lost.Lost);
+        Assert.Equal(JobRun.Succeeded, run);
+        var job = await app.Store.GetAsync(JobIds.For(key), Ct);
+        Assert.Equal((JobState.Succeeded, 1), (job!.State, job.Attempts));
+        Assert.Equal(1, backend.Requests);
     }
 
     private static ReadOnlyMemory<byte> Json(string value) => Encoding.UTF8.GetBytes($$"""{"value":"{{value}}"}""");

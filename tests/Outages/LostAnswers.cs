@@ -22,8 +22,11 @@ internal sealed class LostAnswers : HttpPipelinePolicy
     /// <summary>How many answers were lost.</summary>
     public int Lost => Volatile.Read(ref _lost);
 
-    /// <summary>The next write (any method but GET) this flow makes commits and its answer is lost.</summary>
-    public void Arm() => _armed.Value = new StrongBox<int>(1);
+    /// <summary>
+    /// The write (any method but GET) this flow makes after <paramref name="skip"/> others commits and its answer is
+    /// lost; tasks this flow starts afterwards (a heartbeat) count in the same sequence.
+    /// </summary>
+    public void Arm(int skip = 0) => _armed.Value = new StrongBox<int>(skip + 1);
 
     /// <summary>Builds the app's <see cref="StorageClients"/> with this policy in every try.</summary>
     public void Install(IServiceCollection services) =>
@@ -47,7 +50,7 @@ internal sealed class LostAnswers : HttpPipelinePolicy
         if (message.Request.Method != RequestMethod.Get
             && message.Response.Status < 300
             && _armed.Value is { } armed
-            && Interlocked.Exchange(ref armed.Value, 0) == 1)
+            && Interlocked.Decrement(ref armed.Value) == 0)
         {
             Interlocked.Increment(ref _lost);
             throw new IOException($"test: the answer to a committed {message.Request.Method} {message.Request.Uri.Path} was lost");
