@@ -54,15 +54,20 @@ internal sealed partial class JobLease : IAsyncDisposable
             {
                 await Task.Delay(_duration / 3, _time, _stop.Token);
                 await _gate.WaitAsync(_stop.Token);
+                // One renewal may take a beat, no more: a try stuck on an unanswered connection would otherwise hold
+                // the next beats back for the Storage retries' whole span (3 tries of Storage:NetworkTimeout), past
+                // the lease. The next beat tries again.
+                using var deadline = new CancellationTokenSource(_duration / 3, _time);
+                using var beat = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, deadline.Token);
                 try
                 {
                     var now = _time.GetUtcNow();
-                    var renewed = await _store.TryReplaceAsync(Job with { LeaseUntil = now + _duration, UpdatedAt = now }, _stop.Token);
-                    if (renewed is null && await _store.GetAsync(Job.Id, _stop.Token) is { State: JobState.Running } current && current.LeaseOwner == Job.LeaseOwner)
+                    var renewed = await _store.TryReplaceAsync(Job with { LeaseUntil = now + _duration, UpdatedAt = now }, beat.Token);
+                    if (renewed is null && await _store.GetAsync(Job.Id, beat.Token) is { State: JobState.Running } current && current.LeaseOwner == Job.LeaseOwner)
                     {
                         // Still ours: a takeover always writes a new owner. The row changed under another ETag, e.g. our
                         // last renewal committed but its answer was lost and the SDK's retry failed on our own change.
-                        renewed = await _store.TryReplaceAsync(current with { LeaseUntil = now + _duration, UpdatedAt = now }, _stop.Token);
+                        renewed = await _store.TryReplaceAsync(current with { LeaseUntil = now + _duration, UpdatedAt = now }, beat.Token);
                     }
 
                     if (renewed is null)
@@ -74,7 +79,7 @@ internal sealed partial class JobLease : IAsyncDisposable
 
                     Job = renewed;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
                 {
                     // A storage blip: two more beats fit in the lease, so keep trying; an expired lease is taken over.
                     LogBeatFailed(_logger, Job.Id, ex);

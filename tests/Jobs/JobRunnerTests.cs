@@ -9,6 +9,7 @@ namespace Serverless.Tests.Jobs;
 /// forwarding with the job id as Idempotency-Key, retries, dead ends, the lease of a long job, and crash take-over.
 /// </summary>
 [RedisBacked]
+[Collection(CampaignCollection.Name)]
 public sealed class JobRunnerTests(ServicesFixture services)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
