@@ -128,6 +128,13 @@ internal sealed class JobQueuePump : IAsyncDisposable
         {
             return popReceipt;
         }
+        catch (Azure.RequestFailedException)
+        {
+            // The host's listener logs a failed renewal and stops renewing, as here: a renewal whose answer was lost
+            // (its retry then fails on the old receipt) or that came too late lets the message show again, a
+            // duplicated delivery the runner absorbs.
+            return popReceipt;
+        }
     }
 
     public async ValueTask DisposeAsync()
