@@ -13,7 +13,6 @@ namespace Serverless.Core.Jobs;
 /// </summary>
 public sealed class JobStore
 {
-    private const string InsertIdProperty = "InsertId";
     private readonly Lock _gate = new();
     private Task? _created;
 
@@ -60,8 +59,7 @@ public sealed class JobStore
         ArgumentNullException.ThrowIfNull(job);
         await EnsureCreatedAsync(ct);
         var entity = job.ToEntity();
-        var insertId = Guid.NewGuid();
-        entity[InsertIdProperty] = insertId;
+        var writeId = OwnWrites.Tag(entity);
         try
         {
             var response = await Table.AddEntityAsync(entity, ct);
@@ -69,11 +67,9 @@ public sealed class JobStore
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            // The SDK retries a try whose answer was lost (a network timeout); if that try committed, the retry meets
-            // this very insert. Taken for another submission's, the job would answer 200 to its first submitter and,
-            // marked enqueued with no message sent, wait for the sweep.
-            var row = await Table.GetEntityIfExistsAsync<TableEntity>(job.Id, JobRecord.RowKey, cancellationToken: ct);
-            return row.HasValue && row.Value!.GetGuid(InsertIdProperty) == insertId ? JobRecord.FromEntity(row.Value) : null;
+            // Our own insert, met by the SDK's retry, is ours: taken for another submission's, the job would answer
+            // 200 to its first submitter and, marked enqueued with no message sent, wait for the sweep.
+            return await OwnWrites.OwnRowAsync(Table, job.Id, JobRecord.RowKey, writeId, ct) is { } own ? JobRecord.FromEntity(own) : null;
         }
     }
 

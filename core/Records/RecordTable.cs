@@ -12,7 +12,6 @@ namespace Serverless.Core.Records;
 /// </summary>
 internal sealed class RecordTable
 {
-    private const string WriteIdProperty = "WriteId";
     private readonly TableClient _table;
     private readonly Lock _gate = new();
     private Task? _created;
@@ -34,11 +33,10 @@ internal sealed class RecordTable
     public async Task<bool> TryWriteAsync(string collection, RecordWrite write, StoredRecord? current, CancellationToken ct = default)
     {
         await EnsureCreatedAsync();
-        var writeId = Guid.NewGuid();
+        var entity = Entity(collection, write);
+        var writeId = OwnWrites.Tag(entity);
         try
         {
-            var entity = Entity(collection, write);
-            entity[WriteIdProperty] = writeId;
             if (current is null)
             {
                 await _table.AddEntityAsync(entity, ct);
@@ -52,11 +50,9 @@ internal sealed class RecordTable
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            // The SDK retries a try whose answer was lost (a network timeout); if that try committed, the retry meets
-            // this very write and must not report it as another writer's, or the caller answers 412 for a write that
-            // happened. The write's own id tells the two apart.
-            var row = await _table.GetEntityIfExistsAsync<TableEntity>(collection, write.Key, [WriteIdProperty], ct);
-            return row.HasValue && row.Value!.GetGuid(WriteIdProperty) == writeId;
+            // Our own write, met by the SDK's retry, happened: reported as another writer's, the caller would answer
+            // 412 for it.
+            return await OwnWrites.OwnRowAsync(_table, collection, write.Key, writeId, ct) is not null;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Serverless.Functions.Http;
 using Serverless.Testing;
 using Xunit;
@@ -22,6 +23,10 @@ internal static class OutageAssertions
         Assert.Equal(503, response.Json.GetProperty("status").GetInt32());
         Assert.Equal(5, response.Json.GetProperty("retryAfterSeconds").GetInt32());
     }
+
+    /// <summary>A health answer's entries by dependency name (<c>redis</c>, <c>storage-…</c>).</summary>
+    public static Dictionary<string, JsonElement> Dependencies(ActionResults.Response health) =>
+        health.Json.GetProperty("dependencies").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
 
     /// <summary>The exception the middleware answered 503 for, most recent first.</summary>
     public static Exception LastCause(OutageApp app)

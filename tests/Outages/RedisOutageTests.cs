@@ -95,7 +95,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
         var (down, took) = await TimedAsync("health, Redis down", () => HealthAsync(app));
 
         Assert.Equal(503, down.Status);
-        var entries = down.Json.GetProperty("dependencies").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
+        var entries = Dependencies(down);
         Assert.False(entries["redis"].GetProperty("ok").GetBoolean());
         Assert.False(string.IsNullOrEmpty(entries["redis"].GetProperty("error").GetString()));
         Assert.All(entries.Where(e => e.Key.StartsWith("storage", StringComparison.Ordinal)), e => Assert.True(e.Value.GetProperty("ok").GetBoolean()));
@@ -123,7 +123,7 @@ public sealed class RedisOutageTests(ServicesFixture services)
         Assert.Equal(503, health.Status);
         // The health answer waits for every check, the Storage ones on the run's shared (and busy) Azurite too: the
         // guard is on the Redis check's own duration, which the operation timeout governs.
-        var checks = health.Json.GetProperty("dependencies").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
+        var checks = Dependencies(health);
         var redisCheck = TimeSpan.FromMilliseconds(checks["redis"].GetProperty("latencyMs").GetDouble());
         Assert.False(checks["redis"].GetProperty("ok").GetBoolean());
         Assert.True(readTook < StallGuard && redisCheck < StallGuard,
